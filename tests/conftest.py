@@ -1,0 +1,52 @@
+"""Shared fixtures.
+
+* ``data_root``: the real X-rays (``$SKCXR_DATA``, default ``../shared/data``
+  beside the checkout). Missing data fails loudly under CI and skips elsewhere.
+* ``synthetic_table``: a small table of synthetic X-ray PNGs written once per
+  session by :func:`skcxr.datasets.make_synthetic_cxr`.
+"""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+def _real_data_root():
+    return Path(os.environ.get("SKCXR_DATA", DEFAULT_DATA)).expanduser().resolve()
+
+
+@pytest.fixture(scope="session")
+def data_root():
+    """Root of the real data (folders covid-chestxray/, chest-xray-pneumonia/, adult-normal/)."""
+    root = _real_data_root()
+    expected = ["covid-chestxray", "chest-xray-pneumonia", "adult-normal"]
+    missing = [name for name in expected if not (root / name).is_dir()]
+    if missing:
+        msg = (
+            f"real X-ray data not found: {root} lacks {missing}; set SKCXR_DATA "
+            "to the folder that holds covid-chestxray/, chest-xray-pneumonia/ and adult-normal/"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return root
+
+
+@pytest.fixture(scope="session")
+def synthetic_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("synthetic_cxr")
+
+
+@pytest.fixture(scope="session")
+def synthetic_table(synthetic_dir):
+    """120 synthetic 64 px X-rays (balanced covid / non-covid) with patient ids."""
+    from skcxr.datasets import make_synthetic_cxr
+
+    return make_synthetic_cxr(120, synthetic_dir, image_size=64, random_state=0)
