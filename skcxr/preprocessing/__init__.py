@@ -1,0 +1,7 @@
+"""Image preprocessing: file paths -> arrays (:class:`XRayLoader`), contrast
+normalisation (:class:`XRayNormalizer`) and the single image decoder
+(:func:`read_image`)."""
+
+from ._io import ImageReadError, read_image
+
+__all__ = ["ImageReadError", "read_image"]
