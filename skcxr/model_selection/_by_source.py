@@ -115,7 +115,7 @@ def _fit_predict(estimator, X, y, train, test, pos_label, message, verbose):
     X_test = X.iloc[test]
     y_pred = np.asarray(fitted.predict(X_test), dtype=object)
     y_score = _positive_score(fitted, X_test, pos_label)
-    _log(verbose, f"{message} done in {time.perf_counter() - start:.1f} s")
+    _log(verbose, f"{message} ({time.perf_counter() - start:.1f} s)")
     return y_pred, y_score
 
 
