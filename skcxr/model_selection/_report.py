@@ -9,7 +9,9 @@ import math
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, recall_score, roc_auc_score
+from sklearn.metrics import accuracy_score, roc_auc_score
+
+from ..metrics import sensitivity_score, specificity_score
 
 INTERNAL = "internal"
 CROSS_SOURCE = "cross-source"
@@ -30,19 +32,6 @@ SCORE_COLUMNS = [
 
 #: Metric that makes sense for a source holding one class only.
 _SINGLE_CLASS_METRIC = {"positive": "sensitivity", "negative": "specificity"}
-
-
-def _sensitivity_specificity(y_true, y_pred, pos_label, neg_label):
-    try:  # one concept, one place: skcxr.metrics when it is there
-        from skcxr.metrics import sensitivity_score, specificity_score
-    except ImportError:  # pragma: no cover - only while skcxr.metrics is being written
-        sens = recall_score(y_true, y_pred, pos_label=pos_label, zero_division=np.nan)
-        spec = recall_score(y_true, y_pred, pos_label=neg_label, zero_division=np.nan)
-        return sens, spec
-    return (
-        sensitivity_score(y_true, y_pred, pos_label=pos_label),
-        specificity_score(y_true, y_pred, pos_label=pos_label),
-    )
 
 
 def score_rows(y_true, y_pred, y_score, *, pos_label, neg_label):
@@ -90,16 +79,14 @@ def score_rows(y_true, y_pred, y_score, *, pos_label, neg_label):
         "specificity": np.nan,
         "roc_auc": np.nan,
     }
+    if n_pos:
+        out["sensitivity"] = sensitivity_score(y_true, y_pred, pos_label=pos_label)
+    if n_neg:
+        out["specificity"] = specificity_score(y_true, y_pred, pos_label=pos_label)
     if n_pos and n_neg:
-        sens, spec = _sensitivity_specificity(y_true, y_pred, pos_label, neg_label)
         out["accuracy"] = accuracy_score(y_true, y_pred)
-        out["sensitivity"], out["specificity"] = sens, spec
         if not np.isnan(y_score).any():
             out["roc_auc"] = roc_auc_score(y_true == pos_label, y_score)
-    elif n_pos:
-        out["sensitivity"] = float(np.mean(y_pred == pos_label))
-    elif n_neg:
-        out["specificity"] = float(np.mean(y_pred == neg_label))
     for key in ("accuracy", "sensitivity", "specificity", "roc_auc"):
         out[key] = float(out[key])
     return out
