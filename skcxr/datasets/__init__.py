@@ -1,0 +1,32 @@
+"""Chest X-ray datasets: the study's real folders and a synthetic generator.
+
+Every builder returns a table (:class:`pandas.DataFrame`) with the columns
+``path, label, patientid, source, view, finding, sex, age``; labels are
+``"covid"`` and ``"non-covid"``, patient ids are prefixed by their source.
+"""
+
+from ._assemble import (
+    FRONTAL_VIEWS,
+    DuplicateImageWarning,
+    make_covid_dataset,
+    make_covid_dataset_from_root,
+)
+from ._covid_chestxray import load_covid_chestxray
+from ._duplicates import find_duplicate_images
+from ._healthy import load_healthy_folder
+from ._pneumonia import load_pneumonia_folders
+from ._summary import summarize_dataset
+from ._synthetic import make_synthetic_cxr
+
+__all__ = [
+    "FRONTAL_VIEWS",
+    "DuplicateImageWarning",
+    "find_duplicate_images",
+    "load_covid_chestxray",
+    "load_healthy_folder",
+    "load_pneumonia_folders",
+    "make_covid_dataset",
+    "make_covid_dataset_from_root",
+    "make_synthetic_cxr",
+    "summarize_dataset",
+]

@@ -1,0 +1,325 @@
+"""The study's cleaning rules: from the raw folders to a labelled, balanced table."""
+
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import check_random_state
+
+from ._base import TABLE_COLUMNS, check_root, prefix_ids
+from ._covid_chestxray import load_covid_chestxray
+from ._duplicates import find_duplicate_images
+from ._healthy import KERMANY, allocate, check_healthy_mix, healthy_pool
+
+COVID_SOURCE = "covid-chestxray"
+
+#: View names of frontal chest X-rays that ``views`` may select.
+FRONTAL_VIEWS = ("PA", "AP", "AP Supine", "AP Erect")
+
+_COVID = re.compile(r"covid-?19", re.IGNORECASE)
+
+
+class DuplicateImageWarning(UserWarning):
+    """The same picture was found under two names or two patient ids."""
+
+
+def _check_views(views):
+    if isinstance(views, str):
+        views = (views,)
+    views = tuple(views)
+    unknown = [v for v in views if v not in FRONTAL_VIEWS]
+    if unknown or not views:
+        raise ValueError(
+            f"unknown view name(s) {unknown or views!r}; views must be a non-empty "
+            f"subset of the frontal views {list(FRONTAL_VIEWS)} (lateral 'L' and CT "
+            "'Axial' / 'Coronal' are never kept)"
+        )
+    return views
+
+
+class _PatientLinks:
+    """Union-find over patient ids; each group is named by its earliest id."""
+
+    def __init__(self, order):
+        self.rank = {pid: i for i, pid in enumerate(dict.fromkeys(order))}
+        self.parent = {}
+
+    def find(self, pid):
+        while self.parent.get(pid, pid) != pid:
+            pid = self.parent[pid]
+        return pid
+
+    def link(self, a, b):
+        a, b = self.find(a), self.find(b)
+        if a != b:
+            first, second = sorted((a, b), key=self.rank.get)
+            self.parent[second] = first
+
+
+def _clean_covid_collection(covid_root, views, deduplicate, threshold, on_missing, say):
+    """Apply the study's rules to the COVID-19 collection; return the table and notes."""
+    meta = load_covid_chestxray(covid_root, on_missing=on_missing)
+    say(f"{COVID_SOURCE}: {len(meta)} metadata rows")
+    meta = meta[meta["modality"].astype(str).str.strip() == "X-ray"]
+    meta = meta[meta["view"].astype(str).str.strip().isin(views)]
+    say(f"{COVID_SOURCE}: {len(meta)} X-ray rows with view in {list(views)}")
+    table = pd.DataFrame({
+        "path": meta["path"].to_numpy(),
+        "label": np.where(meta["finding"].astype(str).str.contains(_COVID), "covid", "non-covid"),
+        "patientid": prefix_ids(COVID_SOURCE, meta["patientid"]),
+        "source": COVID_SOURCE,
+        "view": meta["view"].astype(str).str.strip().to_numpy(),
+        "finding": meta["finding"].to_numpy(),
+        "sex": meta["sex"].to_numpy(),
+        "age": pd.to_numeric(meta["age"], errors="coerce").to_numpy(),
+        "split": np.nan,
+    })
+    links = _PatientLinks(table["patientid"])
+    notes = []
+    # rule: the same file referenced by several rows counts once
+    key = table["path"].map(lambda p: str(Path(p).resolve()))
+    repeated = key.duplicated(keep="first")
+    for path, group in table[key.duplicated(keep=False)].groupby(key, sort=False):
+        ids = list(dict.fromkeys(group["patientid"]))
+        for pid in ids[1:]:
+            links.link(ids[0], pid)
+        notes.append(f"{Path(path).name} referenced by {len(group)} rows ({', '.join(ids)})")
+    table = table[~repeated.to_numpy()].reset_index(drop=True)
+    # rule: the same picture under different patient ids is kept once
+    if deduplicate and len(table) > 1:
+        say(f"{COVID_SOURCE}: comparing {len(table)} images for duplicate pictures")
+        pairs = find_duplicate_images(table["path"], threshold=threshold)
+        drop = set()
+        for i, j, r in pairs[["first", "second", "correlation"]].itertuples(index=False):
+            pid_i, pid_j = table.at[i, "patientid"], table.at[j, "patientid"]
+            if pid_i == pid_j:
+                continue  # follow-up films of one patient: both kept, grouped already
+            links.link(pid_i, pid_j)
+            if i not in drop and j not in drop:
+                drop.add(j)
+                clash = "" if table.at[i, "label"] == table.at[j, "label"] else (
+                    f", labels differ: kept {table.at[i, 'label']}")
+                notes.append(
+                    f"{Path(table.at[j, 'path']).name} ({pid_j}) is the picture "
+                    f"{Path(table.at[i, 'path']).name} ({pid_i}), r={r:.3f}{clash}"
+                )
+        table = table.drop(index=sorted(drop)).reset_index(drop=True)
+    merged = {pid: links.find(pid) for pid in table["patientid"].unique()}
+    merged = {a: b for a, b in merged.items() if a != b}
+    if merged:
+        notes.append("patient ids merged: " + ", ".join(f"{a}->{b}" for a, b in merged.items()))
+        table["patientid"] = table["patientid"].replace(merged)
+    return table, notes
+
+
+def _healthy_roots(pneumonia_root, healthy_roots):
+    roots = {str(k): v for k, v in (healthy_roots or {}).items()}
+    if pneumonia_root is not None:
+        roots[KERMANY] = pneumonia_root
+    return roots
+
+
+def _add_healthy(table, healthy, roots, random_state, on_missing, say):
+    fractions = check_healthy_mix(healthy)
+    n_covid = int((table["label"] == "covid").sum())
+    need = n_covid - int((table["label"] == "non-covid").sum())
+    if need < 0:
+        warnings.warn(
+            f"{-need} more non-covid than covid images: adding healthy images cannot "
+            "balance the classes; none added", UserWarning, stacklevel=3)
+    if need <= 0:
+        return table
+    missing = [name for name in fractions if name not in roots]
+    if missing:
+        raise ValueError(
+            f"no folder given for healthy source(s) {missing}: pass pneumonia_root= for "
+            f"'{KERMANY}' and healthy_roots={{name: folder}} for the others "
+            f"(given: {sorted(roots)})"
+        )
+    counts = allocate(need, fractions)
+    rng = check_random_state(random_state)
+    parts = [table]
+    for name, k in counts.items():
+        if k == 0:
+            continue
+        pool = healthy_pool(name, check_root(roots[name], f"healthy source '{name}'"),
+                            on_missing=on_missing)
+        if k > len(pool):
+            raise ValueError(
+                f"healthy source '{name}' has {len(pool)} healthy images but {k} are "
+                f"needed to balance {n_covid} covid images (mix {fractions}); lower its "
+                "fraction, add another source, or pass balance=False"
+            )
+        say(f"{name}: adding {k} of {len(pool)} healthy images")
+        pick = np.sort(rng.choice(len(pool), size=k, replace=False))
+        parts.append(pool.iloc[pick])
+    return pd.concat(parts, ignore_index=True)
+
+
+def make_covid_dataset(
+    covid_root,
+    pneumonia_root=None,
+    *,
+    views=("PA", "AP", "AP Supine"),
+    balance=True,
+    healthy=KERMANY,
+    healthy_roots=None,
+    random_state=0,
+    deduplicate=True,
+    duplicate_threshold=0.97,
+    on_missing="raise",
+    verbose=0,
+):
+    """Build the study's labelled covid / non-covid table from the raw folders.
+
+    The cleaning rules, in order:
+
+    1. modality ``X-ray`` only (CT scans dropped);
+    2. frontal views only, those named in ``views`` (lateral ``L``, ``Axial``
+       and ``Coronal`` never kept);
+    3. label ``"covid"`` when the finding names COVID-19 (``"COVID-19, ARDS"``
+       is covid), ``"non-covid"`` otherwise (other pneumonias, SARS, ARDS,
+       ``No Finding``);
+    4. a file referenced by several rows counts once (the first row);
+    5. pictures found twice under different patient ids (see
+       :func:`find_duplicate_images`) are kept once, and the patient ids
+       linked by a shared picture or file are merged into the earliest one, so
+       that grouping by ``patientid`` keeps them on one side of a split. Rules
+       4 and 5 are reported in a :class:`DuplicateImageWarning`;
+    6. when ``balance``, healthy images are drawn at random, without
+       replacement, from the ``healthy`` source(s) until there are as many
+       non-covid as covid images.
+
+    Parameters
+    ----------
+    covid_root : str or path-like
+        Folder of the COVID-19 image data collection (``metadata.csv`` +
+        ``images/``), see :func:`load_covid_chestxray`.
+    pneumonia_root : str or path-like, default=None
+        Folder of the Kermany ``{train,test}/{NORMAL,PNEUMONIA}`` images, see
+        :func:`load_pneumonia_folders`; its NORMAL images are the source
+        ``"chest-xray-pneumonia"``. Needed only when that source is drawn from.
+    views : sequence of str, default=("PA", "AP", "AP Supine")
+        Frontal views kept, among ``"PA"``, ``"AP"``, ``"AP Supine"``,
+        ``"AP Erect"``. Any other name raises :class:`ValueError`.
+    balance : bool, default=True
+        Add healthy images until the classes balance.
+    healthy : str or dict, default="chest-xray-pneumonia"
+        Where healthy images come from: a source name, or a dict
+        ``{source: fraction}`` mixing several (fractions are normalised to sum
+        to one; counts are split by largest remainder, so they add up exactly).
+        ``"chest-xray-pneumonia"`` is the study's choice (pediatric normals);
+        any other name is a folder with a ``metadata.csv`` given in
+        ``healthy_roots`` (see :func:`load_healthy_folder`), e.g.
+        ``{"chest-xray-pneumonia": 0.5, "adult-normal": 0.5}``.
+    healthy_roots : dict, default=None
+        ``{source: folder}`` for the healthy sources other than
+        ``"chest-xray-pneumonia"``, e.g. ``{"adult-normal": ".../adult-normal"}``.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the draw of healthy images: the same seed gives the same table.
+    deduplicate : bool, default=True
+        Apply rule 5 (decodes every image once as a small thumbnail, a few
+        seconds on the real collection; thumbnails are cached per process).
+    duplicate_threshold : float, default=0.97
+        Thumbnail correlation from which two images are the same picture.
+    on_missing : {"raise", "warn"}, default="raise"
+        Rows whose image file is missing: raise, or drop with a warning.
+    verbose : int, default=0
+        Print each step when > 0.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per image: ``path`` (absolute), ``label``, ``patientid``
+        (prefixed by its source, e.g. ``"covid-chestxray:19"``), ``source``,
+        ``view``, ``finding`` (healthy images: ``"No Finding"``), ``sex``,
+        ``age`` (float, NaN when unknown) and ``split`` (the Kermany split of
+        its images, NaN elsewhere). COVID-collection rows come first, in
+        metadata order.
+
+    Raises
+    ------
+    ValueError
+        Unknown view name, bad ``healthy`` mix, a healthy source without a
+        folder, or a source with fewer healthy images than needed.
+    FileNotFoundError
+        A folder, metadata file or (``on_missing="raise"``) image is missing.
+
+    See Also
+    --------
+    make_covid_dataset_from_root : The same from one data folder.
+    summarize_dataset : A one-line summary of the table.
+
+    Examples
+    --------
+    >>> from skcxr.datasets import make_covid_dataset, summarize_dataset
+    >>> table = make_covid_dataset(
+    ...     "../shared/data/covid-chestxray", "../shared/data/chest-xray-pneumonia",
+    ...     healthy={"chest-xray-pneumonia": 0.5, "adult-normal": 0.5},
+    ...     healthy_roots={"adult-normal": "../shared/data/adult-normal"},
+    ... )  # doctest: +SKIP
+    >>> print(summarize_dataset(table))  # doctest: +SKIP
+    """
+    views = _check_views(views)
+    roots = _healthy_roots(pneumonia_root, healthy_roots)
+    if balance:
+        check_healthy_mix(healthy)  # fail on a bad mix before any slow work
+
+    def say(message):
+        if verbose:
+            print(f"[make_covid_dataset] {message}", flush=True)
+
+    table, notes = _clean_covid_collection(
+        covid_root, views, deduplicate, duplicate_threshold, on_missing, say)
+    if notes:
+        warnings.warn(
+            f"{COVID_SOURCE}: {len(notes)} duplicate note(s): " + "; ".join(notes),
+            DuplicateImageWarning, stacklevel=2)
+    if balance:
+        table = _add_healthy(table, healthy, roots, random_state, on_missing, say)
+    table = table[TABLE_COLUMNS + ["split"]].reset_index(drop=True)
+    say(f"done: {len(table)} images")
+    return table
+
+
+def make_covid_dataset_from_root(data_root, *, healthy_roots=None, **params):
+    """Build :func:`make_covid_dataset` from one folder holding every source.
+
+    ``data_root`` holds ``covid-chestxray/``, optionally
+    ``chest-xray-pneumonia/``, and any number of healthy folders with a
+    ``metadata.csv`` (such as ``adult-normal/``), each available as a
+    healthy source under its folder name.
+
+    Parameters
+    ----------
+    data_root : str or path-like
+        The folder, e.g. ``"../shared/data"``.
+    healthy_roots : dict, default=None
+        Extra or overriding ``{source: folder}`` entries.
+    **params
+        Passed on to :func:`make_covid_dataset` (``healthy``, ``views``,
+        ``balance``, ``random_state``, ...).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        As :func:`make_covid_dataset`.
+
+    Examples
+    --------
+    >>> from skcxr.datasets import make_covid_dataset_from_root
+    >>> table = make_covid_dataset_from_root(
+    ...     "../shared/data", healthy="adult-normal")  # doctest: +SKIP
+    """
+    data_root = check_root(data_root, "data folder")
+    pneumonia = data_root / KERMANY
+    roots = {
+        d.name: d for d in sorted(data_root.iterdir())
+        if d.is_dir() and d.name not in (COVID_SOURCE, KERMANY) and (d / "metadata.csv").is_file()
+    }
+    roots.update(healthy_roots or {})
+    return make_covid_dataset(
+        data_root / COVID_SOURCE, pneumonia if pneumonia.is_dir() else None,
+        healthy_roots=roots, **params)

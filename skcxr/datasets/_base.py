@@ -1,0 +1,69 @@
+"""Helpers shared by the dataset loaders: path checks, the table contract."""
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+#: Columns every assembled table carries, in this order (see the team contract).
+TABLE_COLUMNS = ["path", "label", "patientid", "source", "view", "finding", "sex", "age"]
+
+#: The two labels; ``"covid"`` is the positive class.
+LABELS = ("covid", "non-covid")
+
+#: File name endings read as images when a folder is scanned.
+IMAGE_EXTENSIONS = (".jpeg", ".jpg", ".png", ".bmp", ".tif", ".tiff")
+
+
+def check_root(root, what="data folder"):
+    """Return ``root`` as an absolute :class:`~pathlib.Path`; raise if it is no folder."""
+    if root is None:
+        raise ValueError(f"no {what} given (got None)")
+    path = Path(root).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"{what} does not exist: {path}")
+    if not path.is_dir():
+        raise NotADirectoryError(f"{what} is not a folder: {path}")
+    return path.resolve()
+
+
+def read_metadata(csv_path, required, dtype=None):
+    """Read a metadata CSV and check that it has the ``required`` columns."""
+    csv_path = Path(csv_path)
+    if not csv_path.is_file():
+        raise FileNotFoundError(f"metadata file not found: {csv_path}")
+    table = pd.read_csv(csv_path, dtype=dtype, encoding_errors="replace")
+    # upstream files end every line with a comma: drop that empty, unnamed column
+    unnamed = [
+        c for c in table.columns if str(c).startswith("Unnamed:") and table[c].isna().all()
+    ]
+    table = table.drop(columns=unnamed)
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise ValueError(
+            f"{csv_path} lacks the expected column(s) {missing}; "
+            f"it has {list(table.columns)}"
+        )
+    return table
+
+
+def handle_missing_files(table, on_missing, where):
+    """Check that every ``table.path`` exists; raise or drop-with-warning otherwise."""
+    if on_missing not in ("raise", "warn"):
+        raise ValueError(f"on_missing must be 'raise' or 'warn', got {on_missing!r}")
+    exists = np.array([Path(p).is_file() for p in table["path"]], dtype=bool)
+    n_missing = int((~exists).sum())
+    if n_missing == 0:
+        return table
+    first = ", ".join(table.loc[~exists, "path"].head(5))
+    msg = f"{n_missing} of {len(table)} image file(s) listed in {where} are missing, e.g. {first}"
+    if on_missing == "raise":
+        raise FileNotFoundError(msg + "; pass on_missing='warn' to drop those rows")
+    warnings.warn(msg + f"; dropped those {n_missing} row(s)", UserWarning, stacklevel=3)
+    return table.loc[exists].reset_index(drop=True)
+
+
+def prefix_ids(source, ids):
+    """Prefix patient ids with their source (``"covid-chestxray:19"``) so they never collide."""
+    return [f"{source}:{i}" for i in pd.Series(ids).astype(str)]

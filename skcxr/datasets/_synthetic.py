@@ -1,0 +1,2 @@
+def make_synthetic_cxr(*a, **k):
+    raise NotImplementedError
