@@ -34,7 +34,7 @@ def _check_binary_labels(y_true, y_pred, pos_label):
     check_consistent_length(y_true, y_pred)
     if y_true.shape[0] == 0:
         raise ValueError("y_true and y_pred are empty; need at least one sample.")
-    labels = list(unique_labels(y_true, y_pred))
+    labels = unique_labels(y_true, y_pred).tolist()
     if len(labels) > 2:
         raise ValueError(
             f"sensitivity and specificity are defined for binary targets; got "
