@@ -36,7 +36,7 @@ def _positive_scores(y_score, *, pos_label, classes=None):
             "y_score has 2 columns; pass classes=estimator.classes_ to say which "
             "column holds the score of pos_label, or pass the positive column only."
         )
-    classes = list(classes)
+    classes = np.asarray(classes).tolist()
     if len(classes) != 2 or pos_label not in classes:
         raise ValueError(
             f"classes must hold the 2 column labels of y_score including "
@@ -302,7 +302,7 @@ def classification_summary(
     y_true, y_pred, labels = _check_binary_labels(y_true, y_pred, pos_label)
     n_samples = y_true.shape[0]
     if classes is not None:
-        classes = list(classes)
+        classes = np.asarray(classes).tolist()
         if len(classes) != 2 or pos_label not in classes or not set(labels) <= set(classes):
             raise ValueError(
                 f"classes must be the 2 labels, including pos_label={pos_label!r} "
