@@ -1,0 +1,17 @@
+"""Plots of training and evaluation: curves, confusion matrix, ROC, the network.
+
+matplotlib (and Keras, for the network views) is imported inside the
+functions, so importing this module needs neither.
+"""
+
+from ._evaluation import plot_confusion_matrix, plot_roc_curve
+from ._history import plot_history
+from ._model import model_summary, plot_model
+
+__all__ = [
+    "model_summary",
+    "plot_confusion_matrix",
+    "plot_history",
+    "plot_model",
+    "plot_roc_curve",
+]
