@@ -3,5 +3,6 @@ normalisation (:class:`XRayNormalizer`) and the single image decoder
 (:func:`read_image`)."""
 
 from ._io import ImageReadError, read_image
+from ._loader import XRayLoader
 
-__all__ = ["ImageReadError", "read_image"]
+__all__ = ["ImageReadError", "XRayLoader", "read_image"]

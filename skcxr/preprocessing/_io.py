@@ -133,9 +133,12 @@ def _to_target_mode(im, target):
     if im.mode in _WIDE_MODES:
         im = _rescale_wide(im)
     elif im.mode in _ALPHA_MODES or (im.mode == "P" and "transparency" in im.info):
-        rgba = im.convert("RGBA")
-        black = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
-        im = Image.alpha_composite(black, rgba).convert("RGB")
+        rgba = im if im.mode == "RGBA" else im.convert("RGBA")
+        if rgba.getchannel("A").getextrema()[0] == 255:  # fully opaque: same result, 10x cheaper
+            im = rgba.convert("RGB")
+        else:
+            black = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+            im = Image.alpha_composite(black, rgba).convert("RGB")
     if im.mode == target:
         return im
     if im.mode not in ("L", "RGB", "P", "1"):  # CMYK, YCbCr, LAB, HSV, ...

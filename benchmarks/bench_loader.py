@@ -1,0 +1,110 @@
+"""Benchmark: XRayLoader against the study's plain loading loop, same run.
+
+Loads every frontal X-ray of the real data (covid-chestxray rows with modality
+X-ray and view PA / AP / AP Supine, all of chest-xray-pneumonia, all of
+adult-normal) twice:
+
+* the study's way: a Python loop, ``Image.open(p).convert("RGB").resize((150,
+  150))`` one image at a time, ``np.stack``, divide by 255;
+* ``XRayLoader(size=(150, 150))`` with its defaults (and, for reference, with
+  ``n_jobs=1``, sequential).
+
+Prints images/s for each, the mean absolute pixel difference of the loader's
+output to a full-quality decode + resize of the same images (no JPEG draft, no
+reducing gap), and, last, the speed ratio loader / study.
+
+Usage::
+
+    python benchmarks/bench_loader.py [--data PATH] [--repeat 3] [--size 150]
+"""
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from joblib import cpu_count
+from PIL import Image
+
+from skcxr.preprocessing import XRayLoader, read_image
+
+FRONTAL_VIEWS = ("PA", "AP", "AP Supine")
+
+
+def frontal_paths(root):
+    """Absolute paths of all frontal X-rays under ``root`` (sorted, unique)."""
+    root = Path(root)
+    meta = pd.read_csv(root / "covid-chestxray" / "metadata.csv")
+    keep = (meta["modality"] == "X-ray") & meta["view"].isin(FRONTAL_VIEWS)
+    covid = [
+        root / "covid-chestxray" / folder / name
+        for folder, name in zip(meta.loc[keep, "folder"], meta.loc[keep, "filename"])
+    ]
+    others = sorted((root / "chest-xray-pneumonia").glob("*/*/*"))
+    others += sorted((root / "adult-normal" / "images").glob("*"))
+    paths = sorted({str(p) for p in covid}) + [str(p) for p in others]
+    return [p for p in paths if os.path.isfile(p)]
+
+
+def study_loop(paths, size):
+    """The study's loader: one image at a time, RGB, Pillow's default resize."""
+    images = []
+    for path in paths:
+        image = Image.open(path).convert("RGB").resize((size, size))
+        images.append(np.asarray(image))
+    return np.stack(images) / 255
+
+
+def best_time(func, repeat):
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = func()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def main(argv=None):
+    repo = Path(__file__).resolve().parents[1]
+    default_data = os.environ.get("SKCXR_DATA", str(repo.parent / "shared" / "data"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=default_data, help="real data root")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N runs")
+    parser.add_argument("--size", type=int, default=150)
+    args = parser.parse_args(argv)
+
+    paths = frontal_paths(args.data)
+    n = len(paths)
+    size = args.size
+    print(f"{n} frontal images from {args.data}; {cpu_count()} CPU cores; size {size}")
+    for path in paths:  # warm the OS file cache so both sides read from memory
+        Path(path).read_bytes()
+
+    t_study, _ = best_time(lambda: study_loop(paths, size), args.repeat)
+    loader = XRayLoader(size=(size, size))
+    t_loader, X = best_time(lambda: loader.transform(paths), args.repeat)
+    t_seq, _ = best_time(
+        lambda: XRayLoader(size=(size, size), n_jobs=1).transform(paths), args.repeat
+    )
+
+    reference = np.stack(
+        [read_image(p, size=(size, size), draft=False, reducing_gap=None) for p in paths]
+    ).astype(np.float32)[..., None] / 255
+    mad = float(np.abs(X - reference).mean())
+    p99 = float(np.percentile(np.abs(X - reference).mean(axis=(1, 2, 3)), 99))
+
+    print(f"study loop (RGB, 1 thread)         : {n / t_study:8.1f} img/s ({t_study:.2f} s)")
+    print(f"XRayLoader defaults (n_jobs=None)  : {n / t_loader:8.1f} img/s ({t_loader:.2f} s)")
+    print(f"XRayLoader n_jobs=1 (sequential)   : {n / t_seq:8.1f} img/s ({t_seq:.2f} s)")
+    print(
+        f"mean |XRayLoader - full-quality decode+resize| = {mad:.5f} "
+        f"({mad * 255:.3f} of 255; 99th percentile per image {p99 * 255:.3f} of 255)"
+    )
+    print(f"speed ratio n_jobs=1 / study      : {t_study / t_seq:.2f}x")
+    print(f"speed ratio XRayLoader defaults / study: {t_study / t_loader:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
