@@ -1,0 +1,175 @@
+"""Tests for skcxr.plotting (Agg backend; assert what is drawn, not just that it ran)."""
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from sklearn.exceptions import NotFittedError  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
+from sklearn.pipeline import Pipeline  # noqa: E402
+from sklearn.preprocessing import FunctionTransformer  # noqa: E402
+
+from skcxr.plotting import (  # noqa: E402
+    model_summary,
+    plot_confusion_matrix,
+    plot_history,
+    plot_model,
+    plot_roc_curve,
+)
+
+C, N = "covid", "non-covid"
+HISTORY = {
+    "loss": [0.69, 0.55, 0.41, 0.35],
+    "accuracy": [0.52, 0.71, 0.80, 0.85],
+    "val_loss": [0.70, 0.60, 0.52, 0.50],
+    "val_accuracy": [0.50, 0.64, 0.73, 0.75],
+}
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+class _FakeClassifier:
+    """Stands in for a fitted CXRClassifier: has fit, history_ and (optionally) model_."""
+
+    def __init__(self, history=None, model=None):
+        if history is not None:
+            self.history_ = history
+        if model is not None:
+            self.model_ = model
+
+    def fit(self, X, y):
+        return self
+
+
+def test_plot_history_draws_train_and_validation_curves():
+    fig = plot_history(HISTORY)
+    assert len(fig.axes) == 2
+    for panel, metric in zip(fig.axes, ["loss", "accuracy"]):
+        assert panel.get_ylabel() == metric
+        assert panel.get_xlabel() == "epoch"
+        assert [line.get_label() for line in panel.lines] == ["train", "validation"]
+        train, val = panel.lines
+        np.testing.assert_array_equal(train.get_xdata(), [1, 2, 3, 4])
+        np.testing.assert_allclose(train.get_ydata(), HISTORY[metric])
+        np.testing.assert_allclose(val.get_ydata(), HISTORY[f"val_{metric}"])
+        legend = [t.get_text() for t in panel.get_legend().get_texts()]
+        assert legend == ["train", "validation"]
+
+
+def test_plot_history_without_validation_and_single_metric():
+    history = {"loss": [1.0, 0.5], "auc": [0.6, 0.7]}
+    fig = plot_history(history, metrics="auc")
+    (panel,) = fig.axes
+    assert len(panel.lines) == 1
+    np.testing.assert_allclose(panel.lines[0].get_ydata(), [0.6, 0.7])
+
+
+def test_plot_history_into_given_axes_and_from_estimator_or_pipeline():
+    fig, axes = plt.subplots(2, 1)
+    out = plot_history(HISTORY, ax=axes)
+    assert out is fig
+    assert [len(a.lines) for a in axes] == [2, 2]
+    fake = _FakeClassifier(history=HISTORY)
+    pipe = Pipeline([("identity", FunctionTransformer()), ("clf", fake)])
+    for source in (fake, pipe):
+        fig = plot_history(source, metrics=["loss"])
+        np.testing.assert_allclose(fig.axes[0].lines[1].get_ydata(), HISTORY["val_loss"])
+
+    class _KerasHistory:  # keras.callbacks.History keeps the dict in .history
+        history = HISTORY
+
+    assert len(plot_history(_KerasHistory()).axes) == 2
+
+
+def test_plot_history_errors():
+    with pytest.raises(ValueError, match=r"\['auc'\] are not in the history.*\['accuracy', 'loss'\]"):
+        plot_history(HISTORY, metrics=("loss", "auc"))
+    with pytest.raises(ValueError, match="ax holds 1 Axes but 2 metrics"):
+        plot_history(HISTORY, ax=plt.subplots()[1])
+    with pytest.raises(ValueError, match="empty"):
+        plot_history({"loss": []}, metrics="loss")
+    with pytest.raises(NotFittedError, match="history_"):
+        plot_history(_FakeClassifier())
+    with pytest.raises(TypeError, match="dict of per-epoch lists"):
+        plot_history([0.1, 0.2])
+
+
+def test_plot_confusion_matrix_counts_and_labels():
+    y_true = [C] * 4 + [N] * 6
+    y_pred = [C, C, C, N] + [N, N, N, N, C, C]
+    display = plot_confusion_matrix(y_true, y_pred)
+    assert display.confusion_matrix.tolist() == [[3, 1], [2, 4]]
+    ax = display.ax_
+    assert [t.get_text() for t in ax.get_xticklabels()] == [C, N]
+    assert sorted(t.get_text() for t in display.text_.ravel()) == ["1", "2", "3", "4"]
+    shares = plot_confusion_matrix(y_true, y_pred, normalize="true", labels=[N, C])
+    np.testing.assert_allclose(shares.confusion_matrix, [[4 / 6, 2 / 6], [1 / 4, 3 / 4]])
+
+
+def test_plot_roc_curve_uses_positive_class_scores():
+    rng = np.random.RandomState(0)
+    y_true = np.where(rng.rand(60) < 0.5, C, N)
+    p_covid = np.clip((y_true == C) * 0.4 + rng.rand(60) * 0.6, 0, 1)
+    expected = roc_auc_score(y_true == C, p_covid)
+    display = plot_roc_curve(y_true, p_covid, name="CNN")
+    assert display.roc_auc == pytest.approx(expected)
+    labels = [line.get_label() for line in display.ax_.get_lines()]
+    assert any(label.startswith("CNN") and "AUC" in label for label in labels)
+    assert len(display.ax_.get_lines()) == 2  # curve + chance level
+    # predict_proba with columns [non-covid, covid] gives the same curve
+    proba = np.column_stack([1 - p_covid, p_covid])
+    display2 = plot_roc_curve(y_true, proba, classes=[N, C], plot_chance_level=False)
+    assert display2.roc_auc == pytest.approx(expected)
+    np.testing.assert_allclose(display2.tpr, display.tpr)
+    assert len(display2.ax_.get_lines()) == 1
+    with pytest.raises(ValueError, match="classes=estimator.classes_"):
+        plot_roc_curve(y_true, proba)
+
+
+def test_model_summary_and_plot_model_errors_without_keras():
+    with pytest.raises(NotFittedError, match="model_"):
+        model_summary(_FakeClassifier())
+    with pytest.raises(TypeError, match="keras Model"):
+        model_summary("not a model")
+    if importlib.util.find_spec("pydot") is None or shutil.which("dot") is None:
+        with pytest.raises(ImportError, match="model_summary"):
+            plot_model(_FakeClassifier(), "unused.png")
+
+
+def test_model_summary_lists_keras_layers():
+    keras = pytest.importorskip("keras")
+    model = keras.Sequential(
+        [keras.Input((8, 8, 1)), keras.layers.Conv2D(3, 3, name="conv_a"),
+         keras.layers.Flatten(name="flat"), keras.layers.Dense(2, name="dense_out")]
+    )
+    expected_params = model.count_params()  # (3*3*1+1)*3 + (6*6*3+1)*2 = 30 + 218
+    assert expected_params == 248
+    fake = _FakeClassifier(model=model)
+    pipe = Pipeline([("identity", FunctionTransformer()), ("clf", fake)])
+    for source in (model, fake, pipe):
+        text = model_summary(source)
+        for name in ("conv_a", "flat", "dense_out"):
+            assert name in text
+        assert "Total params: 248" in text
+    assert "Trainable" in model_summary(model, show_trainable=True)
+
+
+def test_import_does_not_load_matplotlib_or_tensorflow():
+    code = (
+        "import sys, skcxr.plotting, skcxr.metrics; "
+        "print(sorted(m for m in ('matplotlib', 'tensorflow', 'keras') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
