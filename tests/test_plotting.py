@@ -173,3 +173,30 @@ def test_import_does_not_load_matplotlib_or_tensorflow():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_plot_history_and_summary_of_a_fitted_scikeras_classifier():
+    """The real contract: scikeras' history_ (with validation) and model_."""
+    keras = pytest.importorskip("keras")
+    scikeras_wrappers = pytest.importorskip("scikeras.wrappers")
+
+    def build(meta):
+        return keras.Sequential([
+            keras.Input((meta["n_features_in_"],)),
+            keras.layers.Dense(meta["n_classes_"], activation="softmax", name="probs"),
+        ])
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3)).astype("float32")
+    y = np.where(X[:, 0] > 0, C, N)
+    clf = scikeras_wrappers.KerasClassifier(
+        build, loss="sparse_categorical_crossentropy", metrics=["accuracy"], epochs=3,
+        batch_size=8, validation_split=0.25, verbose=0, random_state=0,
+    ).fit(X, y)
+    fig = plot_history(clf)
+    for panel, metric in zip(fig.axes, ["loss", "accuracy"]):
+        train, val = panel.lines
+        np.testing.assert_allclose(train.get_ydata(), clf.history_[metric])
+        np.testing.assert_allclose(val.get_ydata(), clf.history_[f"val_{metric}"])
+        assert len(train.get_xdata()) == 3
+    assert "probs" in model_summary(clf)
