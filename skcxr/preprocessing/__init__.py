@@ -4,5 +4,6 @@ normalisation (:class:`XRayNormalizer`) and the single image decoder
 
 from ._io import ImageReadError, read_image
 from ._loader import XRayLoader
+from ._normalizer import XRayNormalizer
 
-__all__ = ["ImageReadError", "XRayLoader", "read_image"]
+__all__ = ["ImageReadError", "XRayLoader", "XRayNormalizer", "read_image"]
