@@ -1,0 +1,6 @@
+"""The scikit-learn classifier around a Keras CNN: :class:`CXRClassifier`."""
+
+from ._augment import DEFAULT_AUGMENTATION
+from ._classifier import CXRClassifier
+
+__all__ = ["CXRClassifier", "DEFAULT_AUGMENTATION"]
