@@ -292,3 +292,36 @@ def test_patient_shared_between_sources_is_rejected_for_cross_source():
 def test_table_must_be_a_dataframe():
     with pytest.raises(TypeError, match="DataFrame, got list"):
         evaluate_by_source(DummyClassifier(), [["a", "covid"]])
+
+
+@pytest.mark.slow
+def test_integration_with_the_real_pipeline_on_synthetic_images(tmp_path):
+    from sklearn.pipeline import Pipeline
+
+    from skcxr import CXRClassifier, XRayLoader
+    from skcxr.datasets import make_synthetic_cxr
+
+    table = make_synthetic_cxr(40, tmp_path, image_size=32, random_state=0)
+    # two fake sources: "site-a" holds every covid patient and half the healthy
+    # ones, "site-b" the other healthy patients (a healthy-only source)
+    healthy = sorted(table.loc[table.label == NEG, "patientid"].unique())
+    site_b = set(healthy[::2])
+    table["source"] = np.where(table.patientid.isin(site_b), "site-b", "site-a")
+    pipe = Pipeline([
+        ("load", XRayLoader(size=(32, 32))),
+        ("cnn", CXRClassifier("small_cnn", epochs=1, batch_size=16, random_state=0)),
+    ])
+    result = evaluate_by_source(pipe, table, cv=2)
+
+    scores = result.to_frame().set_index(["evaluation", "source"])
+    assert list(scores.index) == [("internal", "all"), ("internal", "site-a"),
+                                  ("internal", "site-b"), ("cross-source", "site-b")]
+    n_b = int((table.source == "site-b").sum())
+    assert scores["n"].tolist() == [len(table), len(table) - n_b, n_b, n_b]
+    assert len(result.predictions) == len(table) + n_b
+    assert result.predictions["y_score"].between(0, 1).all()
+    assert set(result.predictions["y_pred"]) <= {POS, NEG}
+    assert scores.loc[("cross-source", "site-b"), ["accuracy", "sensitivity",
+                                                   "roc_auc"]].isna().all()
+    assert 0 <= scores.loc[("cross-source", "site-b"), "specificity"] <= 1
+    assert 0 <= scores.loc[("internal", "all"), "roc_auc"] <= 1
