@@ -296,9 +296,7 @@ def test_table_must_be_a_dataframe():
 
 @pytest.mark.slow
 def test_integration_with_the_real_pipeline_on_synthetic_images(tmp_path):
-    from sklearn.pipeline import Pipeline
-
-    from skcxr import CXRClassifier, XRayLoader
+    from skcxr import make_default_pipeline
     from skcxr.datasets import make_synthetic_cxr
 
     table = make_synthetic_cxr(40, tmp_path, image_size=32, random_state=0)
@@ -307,10 +305,9 @@ def test_integration_with_the_real_pipeline_on_synthetic_images(tmp_path):
     healthy = sorted(table.loc[table.label == NEG, "patientid"].unique())
     site_b = set(healthy[::2])
     table["source"] = np.where(table.patientid.isin(site_b), "site-b", "site-a")
-    pipe = Pipeline([
-        ("load", XRayLoader(size=(32, 32))),
-        ("cnn", CXRClassifier("small_cnn", epochs=1, batch_size=16, random_state=0)),
-    ])
+    # skcxr's default pipeline (loader, normaliser, CNN), shrunk to run in seconds
+    pipe = make_default_pipeline(loader__size=(32, 32), classifier__architecture="small_cnn",
+                                 classifier__epochs=1, classifier__random_state=0)
     result = evaluate_by_source(pipe, table, cv=2)
 
     scores = result.to_frame().set_index(["evaluation", "source"])
