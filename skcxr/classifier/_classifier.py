@@ -49,6 +49,19 @@ def _as_unit_float(X):
     return X
 
 
+def _split_validation(y, fraction, seed):
+    """Shuffled, stratified (when every class allows it) train / validation indices.
+
+    Keras' own ``validation_split`` takes the last images unshuffled, which is a
+    single class when the data are sorted by label.
+    """
+    idx = np.arange(len(y))
+    try:
+        return train_test_split(idx, test_size=fraction, stratify=y, random_state=seed)
+    except ValueError:  # too few images of a class to stratify
+        return train_test_split(idx, test_size=fraction, random_state=seed)
+
+
 class CXRClassifier(KerasClassifier):
     """Chest X-ray CNN classifier with the scikit-learn API.
 
@@ -330,13 +343,7 @@ class CXRClassifier(KerasClassifier):
         seed = getattr(self, "random_seed_", None)
         validation_data = None
         if self.validation_split:
-            idx = np.arange(len(y))
-            try:
-                train, val = train_test_split(
-                    idx, test_size=self.validation_split, stratify=y, random_state=seed
-                )
-            except ValueError:  # too few images of a class to stratify
-                train, val = train_test_split(idx, test_size=self.validation_split, random_state=seed)
+            train, val = _split_validation(y, self.validation_split, seed)
             validation_data = (X[val], y[val]) + (
                 () if sample_weight is None else (sample_weight[val],)
             )
