@@ -1,0 +1,381 @@
+"""Grad-CAM heatmaps for a fitted CXRClassifier, and the share of their mass in a region."""
+
+import numbers
+import weakref
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["central_mask", "find_conv_layers", "grad_cam", "lung_focus"]
+
+_CONV_TYPES = ("Conv2D", "SeparableConv2D", "DepthwiseConv2D")
+_POOL_TYPES = ("Flatten", "GlobalAveragePooling2D", "GlobalMaxPooling2D")
+
+# model -> {(layer name, class index): compiled Grad-CAM function}. The values
+# hold the model's layers but not the model itself, so a model that is no
+# longer used elsewhere is dropped from the cache.
+_CAM_CACHE = weakref.WeakKeyDictionary()
+
+
+# ------------------------------------------------------------------ helpers
+def _resolve_estimator(estimator, X):
+    """Return (classifier, images): run a Pipeline's first steps as transforms."""
+    steps = getattr(estimator, "steps", None)
+    if steps is not None:
+        if not steps:
+            raise ValueError("grad_cam: the Pipeline has no steps")
+        clf = steps[-1][1]
+        _check_classifier(clf)
+        if len(steps) > 1:
+            X = estimator[:-1].transform(X)
+        return clf, X
+    _check_classifier(estimator)
+    return estimator, X
+
+
+def _check_classifier(clf):
+    check_is_fitted(clf)
+    model = getattr(clf, "model_", None)
+    if model is None or not hasattr(model, "layers") or not hasattr(clf, "classes_"):
+        raise TypeError(
+            "grad_cam needs a fitted skcxr.CXRClassifier (or a Pipeline ending in one) "
+            f"with a Keras network in model_ and classes_; got {type(clf).__name__}"
+        )
+
+
+def _as_images(X, model):
+    """4-D float32 images in [0, 1] matching the network's input size."""
+    from ..classifier._classifier import _as_unit_float
+
+    X = _as_unit_float(X)
+    expected = tuple(model.inputs[0].shape[1:])
+    if tuple(X.shape[1:]) != expected:
+        raise ValueError(
+            f"grad_cam: the network expects images of shape (n, {', '.join(map(str, expected))}), "
+            f"got {X.shape}; load them at the size used for fit"
+        )
+    return X
+
+
+def _class_index(clf, class_name):
+    classes = list(np.asarray(clf.classes_).tolist())
+    if class_name not in classes:
+        raise ValueError(
+            f"grad_cam: unknown class_name {class_name!r}; the classifier knows {classes}"
+        )
+    return classes.index(class_name)
+
+
+def _output_rank(layer):
+    try:
+        return len(layer.output.shape)
+    except (AttributeError, ValueError):  # layer without a single symbolic output
+        return None
+
+
+def find_conv_layers(model):
+    """Names of a network's convolutional layers with a 4-D output, in graph order.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A flat functional network, e.g. ``CXRClassifier.model_``.
+
+    Returns
+    -------
+    list of str
+        Names of the ``Conv2D``, ``SeparableConv2D`` and ``DepthwiseConv2D``
+        layers whose output is ``(batch, height, width, channels)``.
+
+    Examples
+    --------
+    >>> from skcxr.architectures import small_cnn
+    >>> from skcxr.explain import find_conv_layers
+    >>> find_conv_layers(small_cnn((32, 32, 1), 2))
+    ['conv1', 'conv2']
+    """
+    return [
+        layer.name
+        for layer in model.layers
+        if type(layer).__name__ in _CONV_TYPES and _output_rank(layer) == 4
+    ]
+
+
+def _target_layer(model, layer):
+    """The layer whose activations are weighted: named, or the last convolution."""
+    convs = find_conv_layers(model)
+    if layer is not None:
+        if not isinstance(layer, str):
+            raise TypeError(f"grad_cam: layer must be a layer name (str) or None, got {layer!r}")
+        names = [lay.name for lay in model.layers]
+        if layer not in names:
+            raise ValueError(
+                f"grad_cam: the network {model.name!r} has no layer {layer!r}; "
+                f"its convolutional layers are {convs}"
+            )
+        target = model.get_layer(layer)
+        if _output_rank(target) != 4:
+            raise ValueError(
+                f"grad_cam: layer {layer!r} has output shape {tuple(target.output.shape)}, "
+                f"not (batch, height, width, channels); convolutional layers: {convs}"
+            )
+        return target
+    last = None
+    for lay in model.layers:
+        kind = type(lay).__name__
+        if kind in _POOL_TYPES and last is not None:
+            break
+        if kind in _CONV_TYPES and _output_rank(lay) == 4:
+            last = lay
+    if last is None:
+        nested = [lay.name for lay in model.layers if hasattr(lay, "layers")]
+        hint = (
+            f"; nested models {nested} hide their layers: build the architecture as a flat graph"
+            if nested else ""
+        )
+        raise ValueError(
+            f"grad_cam: no convolutional layer with a 4-D output found in {model.name!r}{hint}; "
+            "name one with layer="
+        )
+    return last
+
+
+def _logit_fn(model):
+    """(tensor to expose, function tensor -> logits) for the network's pre-softmax output."""
+    names = [lay.name for lay in model.layers]
+    if "logits" in names:
+        return model.get_layer("logits").output, lambda z: z
+    last = model.layers[-1]
+    activation = getattr(getattr(last, "activation", None), "__name__", None)
+    if type(last).__name__ == "Activation" and activation == "softmax":
+        return last.input, lambda z: z
+    if type(last).__name__ == "Dense" and activation == "softmax":
+        def dense_logits(h):
+            z = h @ last.kernel
+            return z + last.bias if last.use_bias else z
+
+        return last.input, dense_logits
+    raise ValueError(
+        f"grad_cam: cannot find the logits of {model.name!r}: name the pre-softmax layer "
+        "'logits', or end the network in a softmax Activation or Dense layer"
+    )
+
+
+def _make_cam_fn(model, target, index):
+    """One compiled function batch -> coarse Grad-CAM maps, cached per network."""
+    import keras
+    import tensorflow as tf
+
+    cache = _CAM_CACHE.setdefault(model, {})
+    key = (target.name, index)
+    if key in cache:
+        return cache[key]
+    exposed, to_logits = _logit_fn(model)
+    grad_model = keras.Model(model.inputs, [target.output, exposed], name="grad_cam")
+    spec = tf.TensorSpec((None, *model.inputs[0].shape[1:]), tf.float32)
+
+    @tf.function(input_signature=[spec])
+    def cam_fn(images):
+        with tf.GradientTape() as tape:
+            activations, exposed_out = grad_model(images, training=False)
+            score = to_logits(exposed_out)[:, index]
+        grads = tape.gradient(score, activations)
+        weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)  # one per channel
+        return tf.nn.relu(tf.reduce_sum(weights * activations, axis=-1))
+
+    cache[key] = cam_fn
+    return cam_fn
+
+
+# --------------------------------------------------------------- grad_cam
+def grad_cam(estimator, X, *, class_name="covid", layer=None, batch_size=32):
+    """Grad-CAM heatmaps: where the network finds evidence for ``class_name``.
+
+    For each image, the gradient of the class *logit* (before the softmax)
+    with respect to a convolutional layer's activations is averaged over space
+    to weigh each channel; the weighted sum of the channels, passed through
+    ReLU, is upsampled bilinearly to the image size and divided by its
+    maximum (Selvaraju et al., 2017). Images go through the network in
+    batches through one gradient model, built and compiled once per network,
+    layer and class.
+
+    Parameters
+    ----------
+    estimator : CXRClassifier or Pipeline
+        A fitted :class:`~skcxr.CXRClassifier`, or a fitted Pipeline ending
+        in one; all steps but the last are applied to ``X`` as transforms, so
+        a pipeline starting with :class:`~skcxr.XRayLoader` takes paths.
+    X : array of shape (n_samples, height, width, channels), or what the pipeline takes
+        Images as for ``predict_proba`` (float in [0, 1] or uint8).
+    class_name : str, default="covid"
+        Class whose evidence is shown, one of ``classes_``.
+    layer : str, default=None
+        Name of the layer whose activations are weighted. None: the last
+        convolutional layer before the global pooling / flatten (see
+        :func:`find_conv_layers`), which works for any flat registered
+        architecture.
+    batch_size : int, default=32
+        Images per gradient computation.
+
+    Returns
+    -------
+    heatmaps : ndarray of shape (n_samples, height, width), float32
+        One map per image in [0, 1] at the input resolution (of the array
+        the network receives). An image without positive evidence for the
+        class gets a map of zeros.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``class_name`` (lists ``classes_``), unknown or non-spatial
+        ``layer`` (lists the convolutional layers), images of the wrong size.
+
+    See Also
+    --------
+    lung_focus : Share of a heatmap's mass inside a region.
+    skcxr.plotting.plot_grad_cam : Heatmaps overlaid on the X-rays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcxr import CXRClassifier
+    >>> from skcxr.explain import grad_cam
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(0, 0.2, size=(40, 32, 32, 1)).astype("float32")
+    >>> y = np.array(["covid", "non-covid"] * 20)
+    >>> X[y == "covid", 8:24, 8:24] += 0.7
+    >>> clf = CXRClassifier("small_cnn", epochs=2, batch_size=8, random_state=0).fit(X, y)
+    >>> maps = grad_cam(clf, X[:4])
+    >>> maps.shape
+    (4, 32, 32)
+    >>> bool(maps.min() >= 0 and maps.max() <= 1)
+    True
+    """
+    import tensorflow as tf
+
+    if not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"grad_cam: batch_size must be a positive integer, got {batch_size!r}")
+    clf, X = _resolve_estimator(estimator, X)
+    index = _class_index(clf, class_name)
+    model = clf.model_
+    target = _target_layer(model, layer)
+    X = _as_images(X, model)
+    height, width = X.shape[1:3]
+    if len(X) == 0:
+        return np.zeros((0, height, width), dtype=np.float32)
+
+    cam_fn = _make_cam_fn(model, target, index)
+    maps = []
+    for start in range(0, len(X), batch_size):
+        cam = cam_fn(tf.convert_to_tensor(X[start:start + batch_size]))
+        cam = tf.image.resize(cam[..., tf.newaxis], (height, width), method="bilinear")[..., 0]
+        peak = tf.reduce_max(cam, axis=(1, 2), keepdims=True)
+        cam = tf.math.divide_no_nan(cam, peak)
+        maps.append(np.clip(cam.numpy(), 0.0, 1.0))
+    return np.concatenate(maps).astype(np.float32, copy=False)
+
+
+# -------------------------------------------------------------- lung_focus
+def lung_focus(heatmap, mask):
+    """Share of a heatmap's mass that falls inside a region.
+
+    ``sum(heatmap * mask) / sum(heatmap)`` per image. A heatmap spread
+    evenly over the image scores the region's share of the image area
+    (``mask.mean()``), the chance level to compare with.
+
+    Parameters
+    ----------
+    heatmap : array of shape (height, width) or (n_samples, height, width)
+        Non-negative maps, e.g. from :func:`grad_cam`.
+    mask : array of shape (height, width) or (n_samples, height, width)
+        The region (bool, or 0/1); one mask for all maps or one per map.
+
+    Returns
+    -------
+    focus : float or ndarray of shape (n_samples,)
+        In [0, 1]; NaN for a map without mass (all zeros).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcxr.explain import lung_focus, central_mask
+    >>> heatmap = np.zeros((10, 10)); heatmap[4:6, 4:6] = 1.0; heatmap[0, 0] = 4.0
+    >>> lung_focus(heatmap, central_mask((10, 10)))
+    0.5
+    >>> lung_focus(np.stack([heatmap, np.ones((10, 10))]), central_mask((10, 10), margin=0.25))
+    array([0.5 , 0.36])
+    """
+    heatmap = np.asarray(heatmap, dtype=np.float64)
+    mask = np.asarray(mask)
+    if heatmap.ndim not in (2, 3):
+        raise ValueError(
+            f"lung_focus: heatmap must have shape (height, width) or (n, height, width), "
+            f"got {heatmap.shape}"
+        )
+    if mask.ndim not in (2, 3) or mask.shape[-2:] != heatmap.shape[-2:] or (
+        mask.ndim == 3 and (heatmap.ndim != 3 or len(mask) != len(heatmap))
+    ):
+        raise ValueError(
+            f"lung_focus: mask of shape {mask.shape} does not fit heatmap of shape "
+            f"{heatmap.shape}; give one (height, width) mask or one per heatmap"
+        )
+    if mask.dtype != bool:
+        if not np.isin(mask, (0, 1)).all():
+            raise ValueError("lung_focus: mask must be boolean or hold only 0 and 1")
+        mask = mask.astype(bool)
+    if not np.isfinite(heatmap).all() or (heatmap < 0).any():
+        raise ValueError("lung_focus: heatmap values must be finite and non-negative")
+    total = heatmap.sum(axis=(-2, -1))
+    inside = (heatmap * mask).sum(axis=(-2, -1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        focus = np.where(total > 0, inside / np.where(total > 0, total, 1.0), np.nan)
+    return float(focus) if heatmap.ndim == 2 else focus
+
+
+def central_mask(shape, *, margin=0.15):
+    """A central rectangle: a crude lung-field proxy for frontal chest X-rays.
+
+    Removes ``margin`` of the height at the top and bottom and of the width
+    at the left and right, cutting off where shortcuts usually live (text
+    markers and labels in the corners, the borders, the shoulders and neck,
+    the abdomen). It is not a lung segmentation: it includes the heart and
+    mediastinum and misses lung tissue of off-centre or rotated films.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(height, width)`` (extra trailing or leading dimensions of an
+        image array are not accepted; pass ``images.shape[1:3]``).
+    margin : float or (float, float), default=0.15
+        Fraction cut off each side, one value or ``(vertical, horizontal)``;
+        each in [0, 0.5). The rectangle covers ``(1 - 2 m_v) (1 - 2 m_h)`` of
+        the image (0.49 by default).
+
+    Returns
+    -------
+    mask : ndarray of bool, shape (height, width)
+
+    Examples
+    --------
+    >>> from skcxr.explain import central_mask
+    >>> central_mask((6, 4), margin=(1 / 3, 0.25)).astype(int)
+    array([[0, 0, 0, 0],
+           [0, 0, 0, 0],
+           [0, 1, 1, 0],
+           [0, 1, 1, 0],
+           [0, 0, 0, 0],
+           [0, 0, 0, 0]])
+    """
+    shape = tuple(int(s) for s in shape)
+    if len(shape) != 2 or min(shape) < 1:
+        raise ValueError(f"central_mask: shape must be (height, width), got {shape}")
+    margins = (margin, margin) if isinstance(margin, numbers.Real) else tuple(margin)
+    if len(margins) != 2 or not all(isinstance(m, numbers.Real) and 0 <= m < 0.5 for m in margins):
+        raise ValueError(
+            f"central_mask: margin must be a float or two floats in [0, 0.5), got {margin!r}"
+        )
+    mask = np.zeros(shape, dtype=bool)
+    (h, w), (mv, mh) = shape, margins
+    top, left = int(round(mv * h)), int(round(mh * w))
+    mask[top:h - top, left:w - left] = True
+    return mask
