@@ -57,13 +57,20 @@ def study_loop(paths, size):
     return np.stack(images) / 255
 
 
-def best_time(func, repeat):
-    times, result = [], None
+def best_times(funcs, repeat):
+    """Best wall time of each function over ``repeat`` interleaved rounds.
+
+    Interleaving gives every contender the same share of a noisy, shared
+    machine; the best round is the least disturbed one.
+    """
+    times = [[] for _ in funcs]
+    results = [None] * len(funcs)
     for _ in range(repeat):
-        start = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+        for i, func in enumerate(funcs):
+            start = time.perf_counter()
+            results[i] = func()
+            times[i].append(time.perf_counter() - start)
+    return [min(t) for t in times], results
 
 
 def main(argv=None):
@@ -82,11 +89,13 @@ def main(argv=None):
     for path in paths:  # warm the OS file cache so both sides read from memory
         Path(path).read_bytes()
 
-    t_study, _ = best_time(lambda: study_loop(paths, size), args.repeat)
-    loader = XRayLoader(size=(size, size))
-    t_loader, X = best_time(lambda: loader.transform(paths), args.repeat)
-    t_seq, _ = best_time(
-        lambda: XRayLoader(size=(size, size), n_jobs=1).transform(paths), args.repeat
+    (t_study, t_loader, t_seq), (_, X, _) = best_times(
+        [
+            lambda: study_loop(paths, size),
+            lambda: XRayLoader(size=(size, size)).transform(paths),
+            lambda: XRayLoader(size=(size, size), n_jobs=1).transform(paths),
+        ],
+        args.repeat,
     )
 
     reference = np.stack(
@@ -102,7 +111,7 @@ def main(argv=None):
         f"mean |XRayLoader - full-quality decode+resize| = {mad:.5f} "
         f"({mad * 255:.3f} of 255; 99th percentile per image {p99 * 255:.3f} of 255)"
     )
-    print(f"speed ratio n_jobs=1 / study      : {t_study / t_seq:.2f}x")
+    print(f"speed ratio XRayLoader n_jobs=1 / study : {t_study / t_seq:.2f}x")
     print(f"speed ratio XRayLoader defaults / study: {t_study / t_loader:.2f}x")
 
 
