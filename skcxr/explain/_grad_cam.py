@@ -171,7 +171,7 @@ def _make_cam_fn(model, target, index):
     if key in cache:
         return cache[key]
     exposed, to_logits = _logit_fn(model)
-    grad_model = keras.Model(model.inputs, [target.output, exposed], name="grad_cam")
+    grad_model = keras.Model(model.input, [target.output, exposed], name="grad_cam")
     spec = tf.TensorSpec((None, *model.inputs[0].shape[1:]), tf.float32)
 
     @tf.function(input_signature=[spec])
