@@ -6,6 +6,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 from scikeras._utils import route_params
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator
@@ -22,6 +23,8 @@ _RANGE_TOL = 1e-3
 
 def _as_unit_float(X):
     """Check that X holds images (n, h, w, c) and return float32 in [0, 1]."""
+    if sparse.issparse(X):
+        raise TypeError("CXRClassifier does not support sparse input: pass a dense image array")
     X = np.asarray(X)
     if X.ndim != 4:
         hint = " (add a channel axis: X[..., np.newaxis])" if X.ndim == 3 else ""
@@ -218,6 +221,7 @@ class CXRClassifier(KerasClassifier):
         tags.target_tags.required = True
         tags.input_tags.two_d_array = False  # images: (n, height, width, channels)
         tags.input_tags.allow_nan = False
+        tags.input_tags.positive_only = True  # images in [0, 1] or 0..255
         return tags
 
     def __sklearn_is_fitted__(self):
