@@ -16,7 +16,7 @@ from sklearn.utils.class_weight import compute_class_weight  # noqa: E402
 
 from skcxr import CXRClassifier  # noqa: E402
 from skcxr.classifier._augment import check_augmentation, make_augmenter  # noqa: E402
-from skcxr.classifier._classifier import _split_validation  # noqa: E402
+from skcxr.classifier._inputs import split_validation  # noqa: E402
 
 
 def make_squares(n=48, size=32, channels=1, seed=0):
@@ -81,13 +81,13 @@ def test_history_per_epoch(fitted):
 
 def test_validation_split_is_stratified_and_seeded():
     y = np.repeat([0.0, 1.0], [30, 10])  # sorted: Keras' tail split would be one class
-    train, val = _split_validation(y, 0.2, seed=0)
+    train, val = split_validation(y, 0.2, seed=0)
     assert len(val) == 8 and sorted(np.r_[train, val]) == list(range(40))
     assert (y[val] == 1).sum() == 2  # class ratio kept
-    np.testing.assert_array_equal(_split_validation(y, 0.2, seed=0)[1], val)
-    assert not np.array_equal(np.sort(_split_validation(y, 0.2, seed=1)[1]), np.sort(val))
+    np.testing.assert_array_equal(split_validation(y, 0.2, seed=0)[1], val)
+    assert not np.array_equal(np.sort(split_validation(y, 0.2, seed=1)[1]), np.sort(val))
     # A class too small to stratify falls back to a plain shuffled split.
-    assert len(_split_validation(np.r_[np.zeros(9), 1.0], 0.2, seed=0)[1]) == 2
+    assert len(split_validation(np.r_[np.zeros(9), 1.0], 0.2, seed=0)[1]) == 2
 
 
 def test_early_stopping_stops_and_needs_validation(squares):

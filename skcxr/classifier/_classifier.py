@@ -6,64 +6,16 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
 from scikeras._utils import route_params
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
-from sklearn.model_selection import train_test_split
 from sklearn.utils import ClassifierTags
 
 from ..architectures import get_architecture
 from ._augment import check_augmentation, make_augmenter, training_dataset
+from ._inputs import as_unit_float, split_validation
 from ._runtime import configure_tf_threads, draw_seed, seeded
-
-_RANGE_TOL = 1e-3
-
-
-def _as_unit_float(X):
-    """Check that X holds images (n, h, w, c) and return float32 in [0, 1]."""
-    if sparse.issparse(X):
-        raise TypeError("CXRClassifier does not support sparse input: pass a dense image array")
-    X = np.asarray(X)
-    if X.ndim != 4:
-        hint = " (add a channel axis: X[..., np.newaxis])" if X.ndim == 3 else ""
-        raise ValueError(
-            "CXRClassifier expects images as a 4-D array (n_samples, height, width, "
-            f"channels), got an array of shape {X.shape}{hint}; skcxr.XRayLoader "
-            "turns image paths into such an array"
-        )
-    if X.dtype == np.uint8:
-        return X.astype(np.float32) / np.float32(255.0)
-    if X.dtype.kind != "f":
-        raise ValueError(
-            f"CXRClassifier expects uint8 (0..255) or float (0..1) images, got dtype {X.dtype}"
-        )
-    X = X.astype(np.float32, copy=False)
-    if X.size:
-        low, high = float(X.min()), float(X.max())
-        if not (np.isfinite(low) and np.isfinite(high)):
-            raise ValueError("CXRClassifier: images contain NaN or infinite values")
-        if low < -_RANGE_TOL or high > 1 + _RANGE_TOL:
-            raise ValueError(
-                f"CXRClassifier expects float images in [0, 1], got values in "
-                f"[{low:.4g}, {high:.4g}]; pass uint8 images or scale them to [0, 1]"
-            )
-    return X
-
-
-def _split_validation(y, fraction, seed):
-    """Shuffled, stratified (when every class allows it) train / validation indices.
-
-    Keras' own ``validation_split`` takes the last images unshuffled, which is a
-    single class when the data are sorted by label.
-    """
-    idx = np.arange(len(y))
-    try:
-        return train_test_split(idx, test_size=fraction, stratify=y, random_state=seed)
-    except ValueError:  # too few images of a class to stratify
-        return train_test_split(idx, test_size=fraction, random_state=seed)
-
 
 class CXRClassifier(KerasClassifier):
     """Chest X-ray CNN classifier with the scikit-learn API.
@@ -149,7 +101,7 @@ class CXRClassifier(KerasClassifier):
     >>> clf = CXRClassifier("small_cnn", epochs=2, batch_size=8, random_state=0)
     >>> clf.fit(X, y).predict_proba(X).shape
     (40, 2)
-    >>> list(clf.classes_)
+    >>> clf.classes_.tolist()
     ['covid', 'non-covid']
     """
 
@@ -271,7 +223,7 @@ class CXRClassifier(KerasClassifier):
         if X is not None:
             if reset:
                 self.input_dtype_ = np.asarray(X).dtype
-            X = _as_unit_float(X)
+            X = as_unit_float(X)
         return super()._validate_data(X, y, reset=reset, y_numeric=y_numeric)
 
     # ---------------------------------------------------------- building
@@ -347,7 +299,7 @@ class CXRClassifier(KerasClassifier):
         seed = getattr(self, "random_seed_", None)
         validation_data = None
         if self.validation_split:
-            train, val = _split_validation(y, self.validation_split, seed)
+            train, val = split_validation(y, self.validation_split, seed)
             validation_data = (X[val], y[val]) + (
                 () if sample_weight is None else (sample_weight[val],)
             )
