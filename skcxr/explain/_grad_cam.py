@@ -43,18 +43,20 @@ def _check_classifier(clf):
         )
 
 
-def _as_images(X, model):
+def _as_images(clf, X, model):
     """4-D float32 images in [0, 1] matching the network's input size."""
-    from ..classifier._classifier import _as_unit_float
-
-    X = _as_unit_float(X)
     expected = tuple(model.inputs[0].shape[1:])
-    if tuple(X.shape[1:]) != expected:
+    X = np.asarray(X)
+    if X.ndim != 4 or tuple(X.shape[1:]) != expected:
         raise ValueError(
             f"grad_cam: the network expects images of shape (n, {', '.join(map(str, expected))}), "
-            f"got {X.shape}; load them at the size used for fit"
+            f"got {X.shape}; load them at the size and color mode used for fit"
         )
-    return X
+    if len(X) and hasattr(clf, "_validate_data"):  # the classifier's own rules, as in predict
+        X = clf._validate_data(X=X)[0]
+    elif X.dtype == np.uint8:
+        X = X / np.float32(255.0)
+    return np.asarray(X, dtype=np.float32)
 
 
 def _class_index(clf, class_name):
@@ -259,7 +261,7 @@ def grad_cam(estimator, X, *, class_name="covid", layer=None, batch_size=32):
     index = _class_index(clf, class_name)
     model = clf.model_
     target = _target_layer(model, layer)
-    X = _as_images(X, model)
+    X = _as_images(clf, X, model)
     height, width = X.shape[1:3]
     if len(X) == 0:
         return np.zeros((0, height, width), dtype=np.float32)
