@@ -121,6 +121,18 @@ def _healthy_roots(pneumonia_root, healthy_roots):
     return roots
 
 
+def _check_healthy(healthy, roots):
+    fractions = check_healthy_mix(healthy)
+    missing = [name for name in fractions if name not in roots]
+    if missing:
+        raise ValueError(
+            f"no folder given for healthy source(s) {missing}: pass pneumonia_root= for "
+            f"'{KERMANY}' and healthy_roots={{name: folder}} for the others "
+            f"(given: {sorted(roots)})"
+        )
+    return fractions
+
+
 def _add_healthy(table, healthy, roots, random_state, on_missing, say):
     fractions = check_healthy_mix(healthy)
     n_covid = int((table["label"] == "covid").sum())
@@ -131,13 +143,6 @@ def _add_healthy(table, healthy, roots, random_state, on_missing, say):
             "balance the classes; none added", UserWarning, stacklevel=3)
     if need <= 0:
         return table
-    missing = [name for name in fractions if name not in roots]
-    if missing:
-        raise ValueError(
-            f"no folder given for healthy source(s) {missing}: pass pneumonia_root= for "
-            f"'{KERMANY}' and healthy_roots={{name: folder}} for the others "
-            f"(given: {sorted(roots)})"
-        )
     counts = allocate(need, fractions)
     rng = check_random_state(random_state)
     parts = [table]
@@ -265,7 +270,7 @@ def make_covid_dataset(
     views = _check_views(views)
     roots = _healthy_roots(pneumonia_root, healthy_roots)
     if balance:
-        check_healthy_mix(healthy)  # fail on a bad mix before any slow work
+        _check_healthy(healthy, roots)  # fail on a bad mix before any slow work
 
     def say(message):
         if verbose:

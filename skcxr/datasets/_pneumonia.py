@@ -75,12 +75,13 @@ def load_pneumonia_folders(root):
             f"{root} has neither train/ nor test/: expected the layout "
             "{train,test}/{NORMAL,PNEUMONIA}/<images>"
         )
+    missing = [str(root / s / c) for s in splits for c in CLASSES if not (root / s / c).is_dir()]
+    if missing:
+        raise FileNotFoundError(f"class folder(s) missing: {', '.join(missing)}")
     rows = []
     for split in splits:
         for finding in CLASSES:
             folder = root / split / finding
-            if not folder.is_dir():
-                raise FileNotFoundError(f"class folder missing: {folder}")
             files = sorted(
                 p for p in folder.iterdir()
                 if p.is_file() and not p.name.startswith(".")
