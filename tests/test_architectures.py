@@ -103,6 +103,14 @@ def test_five_block_head_hyperparameters():
         five_block((32, 32, 1), 2, fc_units=8, dropout=1.5)
 
 
+def test_five_block_batchnorm_momentum():
+    assert five_block((32, 32, 1), 2).get_layer("block2_bn").momentum == 0.99  # Keras' / the study's
+    model = five_block((32, 32, 1), 2, bn_momentum=0.9)
+    assert {model.get_layer(f"block{b}_bn").momentum for b in range(2, 6)} == {0.9}
+    with pytest.raises(ValueError, match="bn_momentum"):
+        five_block((32, 32, 1), 2, bn_momentum=1.0)
+
+
 def test_small_cnn():
     model = small_cnn((32, 32, 1), 2)
     assert [layer.name for layer in _layers(model, keras.layers.Conv2D)] == ["conv1", "conv2"]
