@@ -77,7 +77,8 @@ def get_pipeline(args, train):
         if hasattr(model, "steps"):
             return model
         height, width, channels = model.model_.input_shape[1:]  # a bare CXRClassifier
-        loader = XRayLoader(size=(height, width), color_mode="grayscale" if channels == 1 else "rgb")
+        mode = "grayscale" if channels == 1 else "rgb"
+        loader = XRayLoader(size=(height, width), color_mode=mode)
         from sklearn.pipeline import make_pipeline
 
         return make_pipeline(loader, model)

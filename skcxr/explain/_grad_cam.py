@@ -255,7 +255,8 @@ def grad_cam(estimator, X, *, class_name="covid", layer=None, batch_size=32):
     """
     import tensorflow as tf
 
-    if not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool) or batch_size < 1:
+    if (not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool)
+            or batch_size < 1):
         raise ValueError(f"grad_cam: batch_size must be a positive integer, got {batch_size!r}")
     clf, X = _resolve_estimator(estimator, X)
     index = _class_index(clf, class_name)
