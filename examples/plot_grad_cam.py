@@ -44,7 +44,10 @@ def parse_args(argv=None):
     parser.add_argument("--pneumonia-root", help="Kermany {train,test}/{NORMAL,PNEUMONIA} folder")
     parser.add_argument("--model", help="joblib file of a fitted Pipeline / CXRClassifier")
     parser.add_argument("--save-model", help="write the trained pipeline to this joblib file")
-    parser.add_argument("--epochs", type=int, default=None, help="training epochs")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="train exactly this many epochs (no early stopping)")
+    parser.add_argument("--architecture", default=None,
+                        help="registered architecture (default: the pipeline's five_block)")
     parser.add_argument("--n-show", type=int, default=8, help="images per figure")
     parser.add_argument("--random-state", type=int, default=0)
     args = parser.parse_args(argv)
@@ -88,7 +91,9 @@ def get_pipeline(args, train):
                       classifier__epochs=3, classifier__augmentation=None,
                       classifier__validation_split=0.0, classifier__early_stopping=None)
     if args.epochs is not None:
-        params["classifier__epochs"] = args.epochs
+        params.update(classifier__epochs=args.epochs, classifier__early_stopping=None)
+    if args.architecture is not None:
+        params["classifier__architecture"] = args.architecture
     pipe = make_default_pipeline(**params)
     print(f"training on {len(train)} images ...")
     pipe.fit(train["path"], train["label"])
