@@ -1,0 +1,175 @@
+"""Every script in examples/ runs, on synthetic data with quick settings.
+
+Each example is run as a user runs it (``python examples/<name>.py``) in a
+subprocess with ``SKCXR_EXAMPLE_QUICK=1`` (tiny images, few epochs) and its
+printed tables and written files are checked. ``predict.py`` classifies
+images with the model that ``plot_train_evaluate.py`` saved.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+
+
+def run_example(name, *args, cwd, check=True):
+    env = dict(os.environ, SKCXR_EXAMPLE_QUICK="1", TF_CPP_MIN_LOG_LEVEL="2", MPLBACKEND="Agg")
+    result = subprocess.run([sys.executable, str(EXAMPLES / name), *map(str, args)],
+                            capture_output=True, text=True, env=env, cwd=cwd, timeout=600)
+    if check:
+        assert result.returncode == 0, (
+            f"{name} failed (rc {result.returncode}):\n{result.stdout[-3000:]}\n"
+            f"{result.stderr[-5000:]}")
+    return result
+
+
+def assert_study_tables(stdout):
+    """The two tables of classification_summary, with values in [0, 1]."""
+    assert "Table 1: per class" in stdout
+    assert "Table 2: overall" in stdout
+    for metric in ("accuracy", "sensitivity", "specificity", "roc_auc"):
+        match = re.search(rf"^{metric}\s+([0-9.]+|n/a)", stdout, flags=re.MULTILINE)
+        assert match, f"{metric} row missing"
+        if match.group(1) != "n/a":
+            assert 0.0 <= float(match.group(1)) <= 1.0
+    for label in ("covid", "non-covid"):
+        assert re.search(rf"^{label}\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+%", stdout,
+                         flags=re.MULTILINE), f"per-class row of {label} missing"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """plot_train_evaluate.py in quick mode: (output folder, stdout)."""
+    workdir = tmp_path_factory.mktemp("train_evaluate")
+    out = workdir / "out"
+    result = run_example("plot_train_evaluate.py", "--output-dir", out, cwd=workdir)
+    return out, result.stdout
+
+
+# ------------------------------------------------------------ the examples
+def test_plot_train_evaluate(trained):
+    out, stdout = trained
+    # step 1: the one-line summary of the table
+    summary = re.search(r"^(\d+) images: (\d+) covid / (\d+) non-covid; (\d+) patients",
+                        stdout, flags=re.MULTILINE)
+    assert summary
+    n, n_covid, n_healthy, n_patients = map(int, summary.groups())
+    assert n == n_covid + n_healthy and n_patients < n  # some patients have two films
+    # step 2: a patient split that covers every image
+    sizes = {name: (int(images), int(patients)) for name, images, patients in re.findall(
+        r"^(train|test): (\d+) images of (\d+) patients", stdout, flags=re.MULTILINE)}
+    assert sizes["train"][0] + sizes["test"][0] == n
+    assert sizes["train"][1] + sizes["test"][1] == n_patients  # no patient on both sides
+    # steps 4-5: training progress, the two tables, the files
+    assert re.search(r"^Epoch 1/\d+", stdout, flags=re.MULTILINE)
+    assert_study_tables(stdout)
+    for name in ("model.joblib", "model.keras", "summary.txt", "summary.json", "history.png",
+                 "confusion_matrix.png", "roc_curve.png", "model_summary.txt"):
+        assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+    numbers = json.loads((out / "summary.json").read_text())
+    assert numbers["n_samples"] == sizes["test"][0]
+    assert 0.0 <= numbers["accuracy"] <= 1.0
+    assert "Total params" in (out / "model_summary.txt").read_text()
+    assert "Table 1: per class" in (out / "summary.txt").read_text()
+
+
+def test_predict_prints_one_line_per_image_with_a_probability(trained, tmp_path):
+    from skcxr.datasets import make_synthetic_cxr
+
+    out, _ = trained
+    images = make_synthetic_cxr(5, tmp_path / "images", image_size=48, random_state=3)["path"]
+    paths = list(images)
+    result = run_example("predict.py", "--model", out / "model.joblib", *paths, cwd=tmp_path)
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == len(paths)
+    for path, line in zip(paths, lines):  # in the order given
+        shown, probability, label = line.split("\t")
+        assert shown == path
+        p = float(re.fullmatch(r"P\(covid\)=([0-9.]+)", probability).group(1))
+        assert 0.0 <= p <= 1.0
+        assert label in ("covid", "non-covid")
+        if abs(p - 0.5) > 1e-3:
+            assert (label == "covid") == (p > 0.5)
+    assert "not a diagnostic device" in result.stderr
+
+
+def test_predict_names_a_file_it_cannot_read(trained, tmp_path):
+    out, _ = trained
+    missing = tmp_path / "no-such-xray.png"
+    result = run_example("predict.py", "--model", out / "model.joblib", missing,
+                         cwd=tmp_path, check=False)
+    assert result.returncode != 0
+    assert "no-such-xray.png" in result.stderr
+
+
+def test_plot_grid_search(tmp_path):
+    out = tmp_path / "out"
+    result = run_example("plot_grid_search.py", "--output-dir", out, cwd=tmp_path)
+    assert "candidates sorted by accuracy" in result.stdout
+    assert "best by accuracy" in result.stdout
+    assert_study_tables(result.stdout)  # the refitted best model on held-out patients
+    table = pd.read_csv(out / "grid_search_results.csv")
+    assert len(table) == 2  # the quick grid: 2 epochs values x 1 x 1
+    assert {"epochs", "batch_size", "fc_units", "accuracy", "sensitivity", "specificity",
+            "roc_auc", "rank"} <= set(table.columns)
+    assert table["rank"].is_monotonic_increasing  # sorted by the refit score
+    means = table["accuracy"].str.split(" ± ").str[0].astype(float)
+    assert means.between(0, 1).all()
+    assert (out / "grid_search.png").stat().st_size > 0
+
+
+def test_plot_cross_validation(tmp_path):
+    out = tmp_path / "out"
+    result = run_example("plot_cross_validation.py", "--output-dir", out, cwd=tmp_path)
+    assert "mean ± std over 2 folds" in result.stdout
+    for scorer in ("accuracy", "sensitivity", "specificity", "roc_auc"):
+        assert re.search(rf"^  {scorer}\s+[0-9.]+ ± [0-9.]+$", result.stdout,
+                         flags=re.MULTILINE), scorer
+    per_fold = pd.read_csv(out / "cross_validation.csv", index_col="fold")
+    assert list(per_fold.index) == [1, 2]
+    scores = per_fold[["accuracy", "balanced_accuracy", "sensitivity", "specificity", "roc_auc"]]
+    assert ((scores >= 0) & (scores <= 1)).all().all()
+    assert (out / "cross_validation.png").stat().st_size > 0
+
+
+def test_plot_grad_cam(tmp_path):
+    out = tmp_path / "out"
+    result = run_example("plot_grad_cam.py", "--output-dir", out, cwd=tmp_path)
+    match = re.search(r"^\s+all\s+([0-9.]+)", result.stdout, flags=re.MULTILINE)
+    assert "central-region focus" in result.stdout and match
+    assert 0.0 <= float(match.group(1)) <= 1.0
+    figures = sorted(p.name for p in out.glob("grad_cam_*.png"))
+    assert figures and set(figures) <= {"grad_cam_correct.png", "grad_cam_wrong.png"}
+
+
+# -------------------------------------------------------- house rules
+TESTED = {"plot_train_evaluate.py", "predict.py", "plot_grid_search.py",
+          "plot_cross_validation.py", "plot_grad_cam.py"}
+
+
+def test_every_example_is_run_by_this_module():
+    assert {p.name for p in EXAMPLES.glob("*.py")} == TESTED
+
+
+@pytest.mark.parametrize("name", sorted(TESTED))
+def test_example_starts_with_a_titled_docstring_and_shares_the_flags(name):
+    import ast
+
+    source = (EXAMPLES / name).read_text(encoding="utf-8")
+    docstring = ast.get_docstring(ast.parse(source))
+    assert docstring, f"{name} has no module docstring"
+    title, underline = docstring.splitlines()[:2]
+    assert set(underline) == {"="} and len(underline) >= len(title), name
+    assert "Usage::" in docstring
+    if name != "predict.py":
+        for flag in ("--quick", "--output-dir", "--covid-root", "--pneumonia-root"):
+            assert flag in source, f"{name} lacks {flag}"
+        assert "SKCXR_EXAMPLE_QUICK" in source
