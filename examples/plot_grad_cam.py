@@ -163,13 +163,17 @@ def main(argv=None):
         print("note: the network is near chance or predicts nearly the same probability for "
               "every image; its heatmaps do not mean much (train longer: --epochs)")
     print(f"central-region focus (chance = area share {chance:.2f}):")
-    print(f"  all      {np.nanmean(focus):.3f}  (n={len(focus)})")
+    empty = np.isnan(focus)  # no positive evidence for the predicted class: all-zero map
+    print(f"  all      {np.nanmean(focus):.3f}  (n={len(focus)}, "
+          f"{empty.sum()} empty maps left out)")
     for name, rows in (("correct", correct), ("wrong", ~correct)):
         if rows.any():
-            print(f"  {name:<8} {np.nanmean(focus[rows]):.3f}  (n={rows.sum()})")
+            print(f"  {name:<8} {np.nanmean(focus[rows]):.3f}  "
+                  f"(n={rows.sum()}, {empty[rows].sum()} empty)")
     for source in sorted(test["source"].unique()):
         rows = (test["source"] == source).to_numpy()
-        print(f"  source {source}: {np.nanmean(focus[rows]):.3f}  (n={rows.sum()})")
+        print(f"  source {source}: {np.nanmean(focus[rows]):.3f}  "
+              f"(n={rows.sum()}, {empty[rows].sum()} empty)")
 
     rng = np.random.RandomState(args.random_state)
     figures = []
@@ -187,6 +191,7 @@ def main(argv=None):
     return {
         "accuracy": float(correct.mean()),
         "central_focus": float(np.nanmean(focus)),
+        "n_empty": int(empty.sum()),
         "chance": chance,
         "n_correct": int(correct.sum()),
         "n_wrong": int((~correct).sum()),

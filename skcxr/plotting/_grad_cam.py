@@ -108,7 +108,7 @@ def plot_grad_cam(
     if axes is None:
         ncols = min(ncols, n)
         nrows = -(-n // ncols)
-        fig, axes = plt.subplots(nrows, ncols, figsize=(3 * ncols, 3.6 * nrows), squeeze=False)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(3 * ncols, 4.0 * nrows), squeeze=False)
     axes = np.ravel(np.asarray(axes, dtype=object))
     if len(axes) < n:
         raise ValueError(f"plot_grad_cam: {len(axes)} Axes for {n} images")
