@@ -69,7 +69,7 @@ def test_default_pipeline_fits_on_paths(synthetic_table):
     proba = pipe.predict_proba(table["path"])
     assert proba.shape == (48, 2)
     assert list(pipe.classes_) == ["covid", "non-covid"]
-    assert len(pipe[-1].history_["val_loss"]) >= 1
+    assert len(pipe[-1].history_["loss"]) == 2  # 2 epochs, every one recorded
 
 
 def test_pickled_pipeline_predicts_identically(synthetic_table, tmp_path):
