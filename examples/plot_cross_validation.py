@@ -105,8 +105,6 @@ def make_pipeline(args):
     params = {"classifier__architecture":
               args.architecture or ("small_cnn" if synthetic else "five_block"),
               "classifier__random_state": args.random_state}
-    if params["classifier__architecture"] != "five_block":
-        params["classifier__architecture_params"] = None  # the defaults' are five_block's
     if args.quick:
         params.update(loader__size=(32, 32), classifier__epochs=2, classifier__batch_size=16,
                       classifier__augmentation=None, classifier__validation_split=0.0,

@@ -88,15 +88,12 @@ def get_pipeline(args, train):
     params = {"classifier__random_state": args.random_state}
     if args.quick:
         params.update(loader__size=(64, 64), classifier__architecture="small_cnn",
-                      classifier__architecture_params=None,  # the defaults' are five_block's
                       classifier__epochs=3, classifier__augmentation=None,
                       classifier__validation_split=0.0, classifier__early_stopping=None)
     if args.epochs is not None:
         params.update(classifier__epochs=args.epochs, classifier__early_stopping=None)
     if args.architecture is not None:
         params["classifier__architecture"] = args.architecture
-        if args.architecture != "five_block":  # the defaults' architecture_params are five_block's
-            params["classifier__architecture_params"] = None
     pipe = make_default_pipeline(**params)
     print(f"training on {len(train)} images ...")
     pipe.fit(train["path"], train["label"])

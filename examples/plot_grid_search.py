@@ -116,8 +116,6 @@ def search_space(args):
     fixed = {"classifier__architecture": architecture,
              "classifier__random_state": args.random_state,
              "classifier__early_stopping": None}
-    if architecture != "five_block":  # the defaults' architecture_params are five_block's
-        fixed["classifier__architecture_params"] = None
     if args.quick:
         fixed.update(loader__size=(32, 32), classifier__augmentation=None,
                      classifier__validation_split=0.0)

@@ -139,7 +139,6 @@ def pipeline_params(args):
     params = {"classifier__random_state": args.random_state, "classifier__verbose": 2}
     if args.quick:
         params.update(loader__size=(32, 32), classifier__architecture="small_cnn",
-                      classifier__architecture_params=None,  # the defaults' are five_block's
                       classifier__epochs=2, classifier__batch_size=8,
                       classifier__augmentation=None, classifier__validation_split=0.2,
                       classifier__early_stopping=None)

@@ -11,7 +11,7 @@ from sklearn.pipeline import Pipeline
 #: * five_block's BatchNormalization with Keras' momentum 0.99 has too few
 #:   steps on ~700 images to settle its inference statistics: the network
 #:   predicted one class on held-out folds (accuracy 0.50) although its
-#:   training loss fell; ``bn_momentum=0.9`` fixes that.
+#:   training loss fell; ``bn_momentum=0.9`` (five_block's default) fixes that.
 #: * the study's head dropout (0.7, 0.5, 0.3) trains too slowly; 0.3 on
 #:   every dense layer learns in the same epochs.
 #: * early stopping on a 10 % validation split (~60 images) stopped at
@@ -28,7 +28,6 @@ DEFAULT_PARAMS = {
     "normalizer": {"method": "clahe"},
     "classifier": {
         "architecture": "five_block",
-        "architecture_params": {"bn_momentum": 0.9},
         "dropout": 0.3,
         "optimizer": "adam",
         "learning_rate": 1e-3,
@@ -48,7 +47,7 @@ def make_default_pipeline(**params):
     ``Pipeline([("loader", XRayLoader), ("normalizer", XRayNormalizer),
     ("classifier", CXRClassifier)])`` with the defaults of
     :data:`DEFAULT_PARAMS`: grayscale, centre crop to 128 px, CLAHE, the
-    five-block CNN (BatchNorm momentum 0.9, dropout 0.3 in the head) trained
+    five-block CNN (dropout 0.3 in the head) trained
     with Adam for 40 epochs with balanced class weights and on-the-fly
     augmentation, on all the training images (no validation split, no early
     stopping). It takes image paths (or a table with a ``path``
@@ -58,9 +57,7 @@ def make_default_pipeline(**params):
     ----------
     **params
         Nested parameters applied with ``set_params``, e.g.
-        ``classifier__epochs=3`` or ``loader__size=(64, 64)``. Naming
-        another ``classifier__architecture`` drops the five-block-specific
-        default ``architecture_params`` unless they are given too.
+        ``classifier__epochs=3`` or ``loader__size=(64, 64)``.
 
     Returns
     -------
@@ -87,11 +84,6 @@ def make_default_pipeline(**params):
             ("classifier", CXRClassifier(**defaults["classifier"])),
         ]
     )
-    if (params.get("classifier__architecture", defaults["classifier"]["architecture"])
-            != defaults["classifier"]["architecture"]
-            and "classifier__architecture_params" not in params):
-        # the default architecture_params (bn_momentum) belong to five_block
-        params = {**params, "classifier__architecture_params": None}
     if params:
         pipe.set_params(**params)
     return pipe
