@@ -81,6 +81,7 @@ def plot_history(history, *, metrics=("loss", "accuracy"), ax=None):
     ['train', 'validation']
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     history = _resolve_history(history)
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
@@ -116,6 +117,7 @@ def plot_history(history, *, metrics=("loss", "accuracy"), ax=None):
             val = np.asarray(history[val_key], dtype=float)
             panel.plot(np.arange(1, val.size + 1), val, marker="o", label="validation")
         panel.set_xlabel("epoch")
+        panel.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         panel.set_ylabel(metric)
         panel.set_title(f"{metric} per epoch")
         panel.legend()
