@@ -76,6 +76,8 @@ def main(argv=None):
                         help="fraction of healthy images from adult-normal in table (b)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-cross", action="store_true", help="skip the cross-source check")
+    parser.add_argument("--recipes", default="ab",
+                        help="which recipes to run: 'ab' (default), 'a' or 'b'")
     args = parser.parse_args(argv)
 
     data = Path(args.data)
@@ -84,7 +86,7 @@ def main(argv=None):
         study_table = make_covid_dataset_from_root(data, random_state=args.seed)
         mixed_table = make_covid_dataset_from_root(
             data, healthy={KERMANY: 1 - args.mix, ADULT: args.mix}, random_state=args.seed)
-    adults = load_healthy_folder(data / ADULT)
+    adults = load_healthy_folder(data / ADULT).assign(label="non-covid")
     for name, table in (("study table", study_table), ("mixed table", mixed_table)):
         counts = table.groupby(["source", "label"]).size().to_dict()
         print(f"{name}: {len(table)} images, {table['patientid'].nunique()} patients, {counts}")
@@ -100,6 +102,7 @@ def main(argv=None):
             lambda: make_default_pipeline(**skcxr_params), mixed_table),
     }
 
+    recipes = {name: v for name, v in recipes.items() if name[1] in args.recipes}
     internal, cross = {}, {}
     for name, (make, table) in recipes.items():
         print(f"\n=== {name}: {args.folds}-fold grouped CV", flush=True)
