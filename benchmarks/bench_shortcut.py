@@ -6,8 +6,10 @@ patient, shuffle, seed 0), each scored with
 
 (a) the study's recipe on the study's table (healthy = Kermany NORMAL only):
     ``XRayLoader(150 px, RGB, stretch)``, ``XRayNormalizer("none")``,
-    ``CXRClassifier("five_block", epochs=30, batch_size=16)``: no class
-    weights, no augmentation, no validation, no early stopping;
+    ``CXRClassifier("five_block", epochs=30, batch_size=16)`` with the
+    study's BatchNorm momentum (Keras' 0.99, pinned: five_block's default
+    is 0.9): no class weights, no augmentation, no validation, no early
+    stopping;
 (b) ``skcxr.make_default_pipeline()`` on the mixed-healthy table
     (Kermany NORMAL + adult-normal, ``--mix`` fraction of adult-normal).
 
@@ -49,7 +51,8 @@ def study_pipeline(epochs, seed):
     return Pipeline([
         ("loader", XRayLoader(size=(150, 150), color_mode="rgb", resize="stretch")),
         ("normalizer", XRayNormalizer(method="none")),
-        ("classifier", CXRClassifier("five_block", optimizer="adam", learning_rate=1e-3,
+        ("classifier", CXRClassifier("five_block", architecture_params={"bn_momentum": 0.99},
+                                     optimizer="adam", learning_rate=1e-3,
                                      epochs=epochs, batch_size=16, random_state=seed)),
     ])
 
