@@ -27,7 +27,6 @@ import argparse
 import os
 import time
 import warnings
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -38,6 +37,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from skcxr import make_default_pipeline
 from skcxr.datasets import make_covid_dataset_from_root
 from skcxr.metrics import classification_summary
+from _common import default_data_root  # benchmarks/ is sys.path[0] when run as a script
 
 METRICS = ("accuracy", "sensitivity", "specificity", "roc_auc")
 
@@ -106,8 +106,7 @@ def summarise(name, rows):
 
 
 def main(argv=None):
-    repo = Path(__file__).resolve().parents[1]
-    default_data = os.environ.get("SKCXR_DATA", str(repo.parent / "shared" / "data"))
+    default_data = default_data_root()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=default_data, help="real data root")
     parser.add_argument("--folds", type=int, default=5)

@@ -24,7 +24,6 @@ import argparse
 import os
 import time
 import warnings
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -35,6 +34,7 @@ from sklearn.preprocessing import FunctionTransformer
 from skcxr import CXRClassifier, XRayLoader
 from skcxr.architectures import get_architecture
 from skcxr.datasets import make_covid_dataset_from_root
+from _common import default_data_root  # benchmarks/ is sys.path[0] when run as a script
 
 
 def bare_fit(X, y_int, *, epochs, batch_size, seed):
@@ -58,8 +58,7 @@ def skcxr_fit(X, y, *, epochs, batch_size, seed):
 
 
 def main(argv=None):
-    repo = Path(__file__).resolve().parents[1]
-    default_data = os.environ.get("SKCXR_DATA", str(repo.parent / "shared" / "data"))
+    default_data = default_data_root()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=default_data, help="real data root")
     parser.add_argument("--n-images", type=int, default=512)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import default_data_root  # benchmarks/ is sys.path[0] when run as a script
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -53,8 +54,7 @@ def real_paths(root, n, seed):
 
 
 def main(argv=None):
-    repo = Path(__file__).resolve().parents[1]
-    default_data = os.environ.get("SKCXR_DATA", str(repo.parent / "shared" / "data"))
+    default_data = default_data_root()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=default_data, help="real data root")
     parser.add_argument("--n", type=int, default=100, help="number of images")

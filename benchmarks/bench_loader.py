@@ -29,6 +29,7 @@ from joblib import cpu_count
 from PIL import Image
 
 from skcxr.preprocessing import XRayLoader, read_image
+from _common import default_data_root  # benchmarks/ is sys.path[0] when run as a script
 
 FRONTAL_VIEWS = ("PA", "AP", "AP Supine")
 
@@ -76,8 +77,7 @@ def best_times(funcs, repeat):
 
 
 def main(argv=None):
-    repo = Path(__file__).resolve().parents[1]
-    default_data = os.environ.get("SKCXR_DATA", str(repo.parent / "shared" / "data"))
+    default_data = default_data_root()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=default_data, help="real data root")
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs")

@@ -41,6 +41,7 @@ from skcxr.datasets import load_healthy_folder, make_covid_dataset_from_root
 from skcxr.metrics import specificity_score
 from skcxr.model_selection import evaluate_by_source
 from skcxr.preprocessing import XRayNormalizer
+from _common import default_data_root  # benchmarks/ is sys.path[0] when run as a script
 
 KERMANY, ADULT, COVID = "chest-xray-pneumonia", "adult-normal", "covid-chestxray"
 COLUMNS = ["source", "n", "accuracy", "sensitivity", "specificity", "roc_auc"]
@@ -67,8 +68,7 @@ def cross_source(pipe, train_table, test_table):
 
 
 def main(argv=None):
-    repo = Path(__file__).resolve().parents[1]
-    default_data = os.environ.get("SKCXR_DATA", str(repo.parent / "shared" / "data"))
+    default_data = default_data_root()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=default_data, help="real data root")
     parser.add_argument("--folds", type=int, default=5)
