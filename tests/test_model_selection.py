@@ -57,10 +57,11 @@ class SpyClassifier(ClassifierMixin, BaseEstimator):
 
     fits = []
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         assert "label" not in X.columns  # the label never reaches the estimator as a feature
         SpyClassifier.fits.append({
             "sources": set(X["source"]), "patients": set(X["patientid"]), "n": len(X),
+            "paths": list(X["path"]), "sample_weight": sample_weight,
         })
         self.classes_ = np.unique(y)
         self.majority_ = pd.Series(y).mode()[0]
@@ -280,6 +281,44 @@ def test_bad_input_names_the_offending_value(kwargs, change, match):
         table = change(table)
     with pytest.raises(ValueError, match=match):
         evaluate_by_source(DummyClassifier(), table, **kwargs)
+
+
+def test_fit_params_reach_each_fit_indexed_by_its_training_rows(spy):
+    table = make_table()
+    weights = np.arange(len(table), dtype=float)
+    by_path = dict(zip(table.path, weights))
+    evaluate_by_source(spy(), table, cv=3, path_column=None, cross_source=[ADULT],
+                       fit_params={"sample_weight": weights})
+    assert len(spy.fits) == 4
+    for fit in spy.fits:
+        assert fit["sample_weight"].tolist() == [by_path[p] for p in fit["paths"]]
+    spy.fits.clear()
+    evaluate_by_source(spy(), table, cv=3, path_column=None, cross_source=False)
+    assert all(fit["sample_weight"] is None for fit in spy.fits)
+
+
+def test_fit_params_change_a_weighted_model():
+    table = make_table()
+    plain = evaluate_by_source(linear_model(), table, cv=3, path_column="x",
+                               cross_source=False).predictions
+    # near-zero weight on every covid row: the model predicts non-covid everywhere
+    weights = np.where(table.label == POS, 1e-6, 1.0)
+    weighted = evaluate_by_source(
+        linear_model(), table, cv=3, path_column="x", cross_source=False,
+        fit_params={"logisticregression__sample_weight": weights}).predictions
+    assert (plain.y_pred == POS).sum() > 5
+    assert (weighted.y_pred == POS).sum() == 0
+
+
+@pytest.mark.parametrize("fit_params, error, match", [
+    ({"sample_weight": np.ones(3)}, ValueError,
+     r"fit_params\['sample_weight'\] must hold one value per table row \(56\), got shape \(3,\)"),
+    ({"sample_weight": 1.0}, ValueError, r"got shape \(\)"),
+    ([("sample_weight", 1.0)], TypeError, r"fit_params must be a dict or None, got list"),
+])
+def test_bad_fit_params_are_rejected(fit_params, error, match):
+    with pytest.raises(error, match=match):
+        evaluate_by_source(DummyClassifier(), make_table(), cv=3, fit_params=fit_params)
 
 
 def test_patient_shared_between_sources_is_rejected_for_cross_source():

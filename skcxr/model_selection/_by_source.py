@@ -109,9 +109,28 @@ def _positive_score(fitted, X, pos_label):
     return np.full(len(X), np.nan)
 
 
-def _fit_predict(estimator, X, y, train, test, pos_label, message, verbose):
+def _check_fit_params(fit_params, n_rows):
+    """Row-aligned fit parameters as arrays, checked against the table's length."""
+    if fit_params is None:
+        return {}
+    if not isinstance(fit_params, dict):
+        raise TypeError(f"fit_params must be a dict or None, got {type(fit_params).__name__}")
+    checked = {}
+    for name, value in fit_params.items():
+        array = np.asarray(value)
+        if array.ndim == 0 or len(array) != n_rows:
+            raise ValueError(
+                f"fit_params[{name!r}] must hold one value per table row ({n_rows}), "
+                f"got shape {array.shape}"
+            )
+        checked[name] = array
+    return checked
+
+
+def _fit_predict(estimator, X, y, train, test, pos_label, message, verbose, fit_params):
     start = time.perf_counter()
-    fitted = clone(estimator).fit(X.iloc[train], y[train])
+    params = {name: value[train] for name, value in fit_params.items()}
+    fitted = clone(estimator).fit(X.iloc[train], y[train], **params)
     X_test = X.iloc[test]
     y_pred = np.asarray(fitted.predict(X_test), dtype=object)
     y_score = _positive_score(fitted, X_test, pos_label)
@@ -143,6 +162,7 @@ def evaluate_by_source(
     path_column="path",
     pos_label="covid",
     cross_source=True,
+    fit_params=None,
     random_state=0,
     n_jobs=None,
     verbose=0,
@@ -210,8 +230,11 @@ def evaluate_by_source(
     ValueError
         A column is missing or has missing values, the labels are not two with
         ``pos_label`` among them, ``cross_source`` names an unknown source,
-        there are fewer patients than folds, ``cv`` splits a patient, or a
-        training set holds a single class.
+        there are fewer patients than folds, ``cv`` splits a patient, a
+        training set holds a single class, or a ``fit_params`` array does not
+        hold one value per row.
+    TypeError
+        ``table`` is not a DataFrame or ``fit_params`` is not a dict.
 
     See Also
     --------
@@ -243,6 +266,7 @@ def evaluate_by_source(
     cross_sources = _resolve_cross_sources(
         cross_source, table, source_column, label_column, pos_label
     )
+    fit_params = _check_fit_params(fit_params, len(table))
     X = table[path_column] if path_column is not None else table.drop(columns=label_column)
     y = table[label_column].to_numpy(dtype=object)
     group_ids = table[groups].to_numpy(dtype=object)
@@ -283,7 +307,8 @@ def evaluate_by_source(
                 f"too few patients per class for cv={cv!r}"
             )
     outputs = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_predict)(estimator, X, y, train, test, pos_label, message, verbose)
+        delayed(_fit_predict)(estimator, X, y, train, test, pos_label, message, verbose,
+                              fit_params)
         for _, _, train, test, message in jobs
     )
 
