@@ -281,6 +281,18 @@ def test_pickle_and_joblib_round_trip(fitted, squares, tmp_path):
     assert loaded.history_ == fitted.history_ and list(loaded.classes_) == list(fitted.classes_)
 
 
+@pytest.mark.parametrize("state", ["initialized", "fitted"])
+def test_pickle_restores_the_optimizer_without_warnings(state, fitted, squares, recwarn):
+    X, y = squares
+    clf = fitted
+    if state == "initialized":
+        clf = CXRClassifier("five_block", epochs=1).initialize(X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    messages = [str(w.message) for w in recwarn]
+    assert not [m for m in messages if "optimizer" in m], messages
+    assert len(restored.model_.optimizer.variables) == len(clf.model_.optimizer.variables) > 2
+
+
 def test_save_model_to_keras_file(fitted, squares, tmp_path):
     X, _ = squares
     path = fitted.save_model(tmp_path / "cxr.keras")

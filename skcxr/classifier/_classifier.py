@@ -265,6 +265,9 @@ class CXRClassifier(KerasClassifier):
             loss="sparse_categorical_crossentropy",
             metrics=["accuracy"],
         )
+        # Build the optimizer's slots now (zeros, as the first step would): a model
+        # pickled before fit then reloads its optimizer without a variable-count warning.
+        model.optimizer.build(model.trainable_variables)
         return model
 
     # ----------------------------------------------------------- fitting
