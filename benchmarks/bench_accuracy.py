@@ -26,7 +26,6 @@ Usage::
 import argparse
 import os
 import time
-import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -35,9 +34,8 @@ from PIL import Image
 from sklearn.model_selection import StratifiedGroupKFold
 
 from skcxr import make_default_pipeline
-from skcxr.datasets import make_covid_dataset_from_root
 from skcxr.metrics import classification_summary
-from _common import default_data_root  # benchmarks/ is sys.path[0] when run as a script
+from _common import default_data_root, real_table  # benchmarks/ is sys.path[0] as a script
 
 METRICS = ("accuracy", "sensitivity", "specificity", "roc_auc")
 
@@ -117,9 +115,7 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # DuplicateImageWarning: reported by the datasets module
-        table = make_covid_dataset_from_root(args.data, random_state=args.seed)
+    table = real_table(args.data, random_state=args.seed)
     y = table["label"].to_numpy()
     groups = table["patientid"].to_numpy()
     n_covid = int((y == "covid").sum())

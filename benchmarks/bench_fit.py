@@ -23,7 +23,6 @@ Usage::
 import argparse
 import os
 import time
-import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -33,8 +32,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from skcxr import CXRClassifier, XRayLoader
 from skcxr.architectures import get_architecture
-from skcxr.datasets import make_covid_dataset_from_root
-from _common import default_data_root  # benchmarks/ is sys.path[0] when run as a script
+from _common import default_data_root, real_table  # benchmarks/ is sys.path[0] as a script
 
 
 def bare_fit(X, y_int, *, epochs, batch_size, seed):
@@ -69,9 +67,7 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        table = make_covid_dataset_from_root(args.data)
+    table = real_table(args.data)
     table = table.sample(n=min(args.n_images, len(table)), random_state=0)
     X = XRayLoader(size=(args.size, args.size), color_mode=args.color_mode,
                    resize="crop").fit_transform(table["path"])

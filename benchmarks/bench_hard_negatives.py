@@ -28,7 +28,6 @@ Usage::
 import argparse
 import os
 import time
-import warnings
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -43,23 +42,26 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skcxr import XRayLoader, make_default_pipeline
-from skcxr.datasets import make_covid_dataset_from_root
 from skcxr.model_selection import evaluate_by_source
 from skcxr.preprocessing import XRayNormalizer
-from _common import default_data_root  # benchmarks/ is sys.path[0] when run as a script
+# benchmarks/ is sys.path[0] when run as a script
+from _common import ADULT, COLUMNS, COVID, KERMANY, default_data_root, real_table
 
-KERMANY, ADULT, COVID = "chest-xray-pneumonia", "adult-normal", "covid-chestxray"
-COLUMNS = ["source", "n", "accuracy", "sensitivity", "specificity", "roc_auc"]
+
+
+def hard_negatives(labels, sources):
+    """Mask of the hard negatives: the non-COVID rows of the COVID collection."""
+    return (np.asarray(labels) != "covid") & (np.asarray(sources) == COVID)
 
 
 def hard_negative_weights(table, hard_share):
     """Per-image weights: classes balanced, ``hard_share`` of the negative weight on hard negatives.
 
-    Hard negatives are the non-COVID rows of the COVID collection. Weights have
-    mean 1 so the learning rate means the same as with class weights.
+    Weights have mean 1 so the learning rate means the same as with class
+    weights.
     """
     positive = (table["label"] == "covid").to_numpy()
-    hard = (~positive) & (table["source"] == COVID).to_numpy()
+    hard = hard_negatives(table["label"], table["source"])
     easy = (~positive) & ~hard
     weights = np.empty(len(table))
     weights[positive] = 0.5 / positive.sum()
@@ -100,12 +102,12 @@ def threshold_report(predictions, table):
     y = (predictions["y_true"] == "covid").to_numpy()
     score = predictions["y_score"].to_numpy()
     inside = (predictions["source"] == COVID).to_numpy()
+    hard = hard_negatives(predictions["y_true"], predictions["source"])
     fpr, tpr, _ = roc_curve(y, score)
     n_pos, n_neg = y.sum(), (~y).sum()
     accuracy = (tpr * n_pos + (1 - fpr) * n_neg) / len(y)
     best = int(np.argmax(accuracy))
     findings = table.loc[predictions["index"], "finding"].to_numpy()
-    hard = inside & ~y
     no_finding = hard & (findings == "No Finding")
     called_negative = (predictions["y_pred"] != "covid").to_numpy()
     return {
@@ -136,18 +138,15 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     healthy = {KERMANY: 0.5, ADULT: 0.5} if args.table == "mixed" else KERMANY
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # DuplicateImageWarning: reported by the datasets module
-        table = make_covid_dataset_from_root(Path(args.data), healthy=healthy,
-                                             random_state=args.seed)
+    table = real_table(Path(args.data), healthy=healthy, random_state=args.seed)
     counts = table.groupby(["source", "label"]).size().to_dict()
     print(f"{args.table} table: {len(table)} images, {table['patientid'].nunique()} patients, "
           f"{counts}")
     weights = hard_negative_weights(table, args.hard_share)
-    hard = ((table["label"] != "covid") & (table["source"] == COVID)).to_numpy()
-    print(f"(c) weights: covid {weights[table['label'] == 'covid'][0]:.3f}, "
-          f"hard negatives {weights[hard][0]:.3f}, other negatives "
-          f"{weights[~hard & (table['label'] != 'covid').to_numpy()][0]:.3f}")
+    hard = hard_negatives(table["label"], table["source"])
+    positive = (table["label"] == "covid").to_numpy()
+    print(f"(c) weights: covid {weights[positive][0]:.3f}, hard negatives "
+          f"{weights[hard][0]:.3f}, other negatives {weights[~positive & ~hard][0]:.3f}")
 
     baselines = linear_baselines(table, args.folds, args.seed)
     for name, auc in baselines.items():

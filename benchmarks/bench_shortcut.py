@@ -28,7 +28,6 @@ Usage::
 import argparse
 import os
 import time
-import warnings
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -37,14 +36,13 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from skcxr import CXRClassifier, XRayLoader, make_default_pipeline
-from skcxr.datasets import load_healthy_folder, make_covid_dataset_from_root
+from skcxr.datasets import load_healthy_folder
 from skcxr.metrics import specificity_score
 from skcxr.model_selection import evaluate_by_source
 from skcxr.preprocessing import XRayNormalizer
-from _common import default_data_root  # benchmarks/ is sys.path[0] when run as a script
+# benchmarks/ is sys.path[0] when run as a script
+from _common import ADULT, COLUMNS, COVID, KERMANY, default_data_root, real_table
 
-KERMANY, ADULT, COVID = "chest-xray-pneumonia", "adult-normal", "covid-chestxray"
-COLUMNS = ["source", "n", "accuracy", "sensitivity", "specificity", "roc_auc"]
 
 
 def study_pipeline(epochs, seed):
@@ -84,11 +82,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     data = Path(args.data)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # DuplicateImageWarning: reported by the datasets module
-        study_table = make_covid_dataset_from_root(data, random_state=args.seed)
-        mixed_table = make_covid_dataset_from_root(
-            data, healthy={KERMANY: 1 - args.mix, ADULT: args.mix}, random_state=args.seed)
+    study_table = real_table(data, random_state=args.seed)
+    mixed_table = real_table(data, healthy={KERMANY: 1 - args.mix, ADULT: args.mix},
+                             random_state=args.seed)
     adults = load_healthy_folder(data / ADULT).assign(label="non-covid")
     for name, table in (("study table", study_table), ("mixed table", mixed_table)):
         counts = table.groupby(["source", "label"]).size().to_dict()
