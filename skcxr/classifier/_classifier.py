@@ -318,7 +318,8 @@ class CXRClassifier(TrainingMixin, KerasClassifier):
         -------
         labels : ndarray of shape (n_samples,)
         """
-        return np.asarray(self.classes_)[self.predict_proba(X, **kwargs).argmax(axis=1)]
+        proba = self.predict_proba(X, **kwargs)  # raises NotFittedError first
+        return np.asarray(self.classes_)[proba.argmax(axis=1)]
 
     def save_model(self, path):
         """Export the trained network to a ``.keras`` file.
