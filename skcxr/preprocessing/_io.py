@@ -133,7 +133,15 @@ def _rescale_wide(im):
     return Image.fromarray(out, mode="L")
 
 
-def _wide_colour(im, path_str, orientation):
+def _png_rawmode(im):
+    """The raw mode of a PNG not loaded yet (None for other formats)."""
+    if im.format != "PNG" or len(im.tile) != 1:
+        return None
+    args = im.tile[0][3]
+    return args if isinstance(args, str) else args[0]
+
+
+def _wide_colour(im, rawmode, path_str, orientation):
     """A 16-bit colour PNG as 8-bit RGB scaled by its own min..max; None for others.
 
     Pillow decodes such files to 8 bits by keeping the high byte of every
@@ -141,10 +149,6 @@ def _wide_colour(im, path_str, orientation):
     file with the little-endian raw mode yields the low bytes; together they
     are the exact 16-bit samples.
     """
-    tile = im.tile
-    if im.format != "PNG" or len(tile) != 1:
-        return None
-    rawmode = tile[0][3] if isinstance(tile[0][3], str) else tile[0][3][0]
     if rawmode == "LA;16B":  # no low-byte unpacker in Pillow for grey + alpha
         raise ImageReadError(
             f"{path_str!r} is a 16-bit grey + alpha PNG: Pillow reads only the top 8 "
@@ -153,7 +157,7 @@ def _wide_colour(im, path_str, orientation):
     if rawmode not in _LOW_BYTE_RAWMODES:
         return None
     with Image.open(path_str) as low:
-        low.tile = [tuple(low.tile[0][:3]) + (_LOW_BYTE_RAWMODES[rawmode],)]
+        low.tile = [low.tile[0][:3] + (_LOW_BYTE_RAWMODES[rawmode],)]
         low.load()
         if orientation != 1:
             low = ImageOps.exif_transpose(low)
@@ -341,6 +345,7 @@ def _decode(im, path_str, target_mode, size, resize, resample, draft, reducing_g
             f"refusing to decode {path_str!r}: {width}x{height} = {width * height} "
             f"pixels exceeds PIL.Image.MAX_IMAGE_PIXELS = {limit} (decompression bomb?)"
         )
+    rawmode = _png_rawmode(im)  # before getexif(), which loads a PNG
     frames = getattr(im, "n_frames", 1)
     if frames > 1 and im.format not in _SINGLE_PICTURE_FORMATS:
         raise ImageReadError(
@@ -365,7 +370,7 @@ def _decode(im, path_str, target_mode, size, resize, resample, draft, reducing_g
         result = im.draft(draft_mode, (req_w, req_h))
         if result is not None:  # box = (0, 0, raw_width / scale, raw_height / scale)
             scale = raw_width / result[1][2]
-    wide = _wide_colour(im, path_str, orientation)
+    wide = _wide_colour(im, rawmode, path_str, orientation)
     if wide is not None:
         im = wide
     else:
