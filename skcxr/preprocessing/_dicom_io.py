@@ -22,7 +22,7 @@ import numpy as np
 from ._io import ImageReadError
 
 __all__ = ["DICOM_INSTALL", "check_dicom_voi", "dicom_image", "looks_like_dicom",
-           "read_dicom_dataset", "check_dicom_dataset"]
+           "read_dicom_dataset", "check_dicom_dataset", "dicom_problem"]
 
 #: What to install for DICOM input.
 DICOM_INSTALL = "pip install 'skcxr[dicom]'"
@@ -128,36 +128,48 @@ def _plugin_for(transfer_syntax):
     return "a pydicom pixel data plugin"
 
 
-def check_dicom_dataset(ds, path):
-    """Raise ImageReadError naming ``path`` unless ``ds`` is one grey image skcxr can read."""
+def dicom_problem(ds, path):
+    """Why ``ds`` is not one grey image skcxr can decode: ``(reason, message)`` or None.
+
+    ``reason`` is short (for counting skipped files), ``message`` names ``path``
+    and says what to do.
+    """
     if "PixelData" not in ds:
         kind = ds.get("SOPClassUID")
         kind = getattr(kind, "name", kind) or ds.get("Modality") or "unknown"
         other = [k for k in ("FloatPixelData", "DoubleFloatPixelData") if k in ds]
         what = f"holds {other[0]} (not supported)" if other else "has no pixel data"
-        raise ImageReadError(
-            f"DICOM file {path!r} {what}: it is not an image (SOP class: {kind})")
+        return ("float pixel data" if other else "no pixel data",
+                f"DICOM file {path!r} {what}: it is not an image (SOP class: {kind})")
     frames = int(ds.get("NumberOfFrames") or 1)
     if frames > 1:
-        raise ImageReadError(
-            f"DICOM file {path!r} holds {frames} frames (multi-frame); skcxr reads one "
-            "radiograph per file: write each frame you need to its own file")
+        return (f"multi-frame ({frames} frames)",
+                f"DICOM file {path!r} holds {frames} frames (multi-frame); skcxr reads one "
+                "radiograph per file: write each frame you need to its own file")
     photometric = str(ds.get("PhotometricInterpretation", "")).strip().upper()
     samples = int(ds.get("SamplesPerPixel") or 1)
     if samples != 1 or photometric not in _MONOCHROME:
-        raise ImageReadError(
-            f"DICOM file {path!r} is a colour image (PhotometricInterpretation "
-            f"{photometric or 'missing'}, {samples} samples per pixel); skcxr reads "
-            f"grey radiographs ({' or '.join(_MONOCHROME)}) only")
+        return (f"colour ({photometric or 'no PhotometricInterpretation'})",
+                f"DICOM file {path!r} is a colour image (PhotometricInterpretation "
+                f"{photometric or 'missing'}, {samples} samples per pixel); skcxr reads "
+                f"grey radiographs ({' or '.join(_MONOCHROME)}) only")
     transfer_syntax = ds.file_meta.TransferSyntaxUID
     if getattr(transfer_syntax, "is_compressed", False):
         missing = _decoder_missing(transfer_syntax)
         if missing:
-            raise ImageReadError(
-                f"DICOM file {path!r} is compressed ({transfer_syntax.name}, "
-                f"{transfer_syntax}) and no installed decoder can read it: install "
-                f"{_plugin_for(transfer_syntax)} ({DICOM_INSTALL} brings it); "
-                f"pydicom says: {missing}")
+            plugin = _plugin_for(transfer_syntax)
+            return (f"no decoder for {transfer_syntax.name}",
+                    f"DICOM file {path!r} is compressed ({transfer_syntax.name}, "
+                    f"{transfer_syntax}) and no installed decoder can read it: install "
+                    f"{plugin} ({DICOM_INSTALL} brings it); pydicom says: {missing}")
+    return None
+
+
+def check_dicom_dataset(ds, path):
+    """Raise ImageReadError naming ``path`` unless ``ds`` is one grey image skcxr can read."""
+    problem = dicom_problem(ds, path)
+    if problem is not None:
+        raise ImageReadError(problem[1])
 
 
 def check_dicom_voi(voi, name="dicom_voi"):
