@@ -251,14 +251,17 @@ def dicom_image(path, *, voi="auto", max_pixels=None):
             f"DICOM file {path!r} decoded to an array of shape {stored.shape}; "
             "expected one grey image (rows, columns)")
     apply_modality_lut, apply_voi_lut = _pixel_functions()
-    values = np.asarray(apply_modality_lut(stored, ds), dtype=np.float64)
+    values = np.asarray(apply_modality_lut(stored, ds))
     choice = _voi_choice(ds, voi, path)
     if choice is None:  # documented fallback: the full range of the Modality LUT output
         low, high = float(values.min()), float(values.max())
     else:
         index, uses_lut = choice
         low, high = _voi_range(ds, index, uses_lut, apply_voi_lut)
-        values = np.asarray(apply_voi_lut(values, ds, index=index), dtype=np.float64)
+        if uses_lut and values.dtype.kind == "f":  # a LUT is indexed by integers
+            values = np.rint(values).astype(np.int64)
+        values = apply_voi_lut(values, ds, index=index)
+    values = np.asarray(values, dtype=np.float64)
     if high > low:
         image = np.clip((values - low) / (high - low), 0.0, 1.0)
     else:  # a constant image (or a degenerate window) carries no contrast
