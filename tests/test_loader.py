@@ -34,6 +34,7 @@ def test_public_name():
     assert XRayLoader().get_params() == {
         "size": (128, 128), "color_mode": "grayscale", "resize": "crop",
         "dtype": "float32", "path_column": "path", "n_jobs": None, "verbose": 0,
+        "dicom_voi": "auto",
     }
 
 

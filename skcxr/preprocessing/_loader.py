@@ -11,6 +11,7 @@ from joblib.parallel import get_active_backend
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._dicom_io import check_dicom_voi
 from ._io import COLOR_MODES, RESIZE_MODES, check_size, read_image
 
 __all__ = ["XRayLoader"]
@@ -126,6 +127,10 @@ class XRayLoader(TransformerMixin, BaseEstimator):
         sequential; ``-1`` uses all cores. The output never depends on it.
     verbose : int, default=0
         ``>0`` prints progress to stderr on loads of more than 100 images.
+    dicom_voi : "auto", int, (float, float) or None, default="auto"
+        DICOM files only (read with pydicom, ``pip install 'skcxr[dicom]'``,
+        decoded in the same threads): the VOI transform, see
+        :func:`~skcxr.preprocessing.read_image` and :ref:`dicom`.
 
     See Also
     --------
@@ -173,6 +178,7 @@ class XRayLoader(TransformerMixin, BaseEstimator):
         "path_column": [str],
         "n_jobs": N_JOBS_CONSTRAINT,
         "verbose": ["verbose"],
+        "dicom_voi": "no_validation",  # "auto", None or a window index: checked by check_dicom_voi
     }
 
     def __init__(
@@ -184,6 +190,7 @@ class XRayLoader(TransformerMixin, BaseEstimator):
         path_column="path",
         n_jobs=None,
         verbose=0,
+        dicom_voi="auto",
     ):
         self.size = size
         self.color_mode = color_mode
@@ -192,10 +199,12 @@ class XRayLoader(TransformerMixin, BaseEstimator):
         self.path_column = path_column
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.dicom_voi = dicom_voi
 
     def _validate_params(self):
         super()._validate_params()  # _parameter_constraints
         check_size(self.size, "size")
+        check_dicom_voi(self.dicom_voi)
 
     def fit(self, X, y=None):
         """Validate the parameters and the input; learn nothing.
@@ -257,7 +266,8 @@ class XRayLoader(TransformerMixin, BaseEstimator):
         height, width = check_size(self.size)
         channels = 1 if self.color_mode == "grayscale" else 3
         out = np.empty((len(paths), height, width, channels), dtype=_DTYPES[self.dtype])
-        options = dict(color_mode=self.color_mode, size=(height, width), resize=self.resize)
+        options = dict(color_mode=self.color_mode, size=(height, width), resize=self.resize,
+                       dicom_voi=self.dicom_voi)
         n_jobs = _resolve_n_jobs(self.n_jobs)
         step = max(1, min(_CHUNK, -(-len(paths) // (4 * n_jobs))))
         chunks = [paths[i : i + step] for i in range(0, len(paths), step)]
