@@ -10,6 +10,7 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedGroupKFold, check_cv
 
+from ..metrics._classification import _estimator_positive_scores
 from ._report import CROSS_SOURCE, INTERNAL, SourceEvaluation, score_by_source
 
 
@@ -99,16 +100,6 @@ def _make_folds(cv, table, y, groups, random_state):
     return folds, description
 
 
-def _positive_score(fitted, X, pos_label):
-    classes = list(getattr(fitted, "classes_", []))
-    if hasattr(fitted, "predict_proba"):
-        return np.asarray(fitted.predict_proba(X))[:, classes.index(pos_label)]
-    if hasattr(fitted, "decision_function") and len(classes) == 2:
-        score = np.asarray(fitted.decision_function(X), dtype=float).ravel()
-        return score if classes[1] == pos_label else -score
-    return np.full(len(X), np.nan)
-
-
 def _check_fit_params(fit_params, n_rows):
     """Row-aligned fit parameters as arrays, checked against the table's length."""
     if fit_params is None:
@@ -133,7 +124,7 @@ def _fit_predict(estimator, X, y, train, test, pos_label, message, verbose, fit_
     fitted = clone(estimator).fit(X.iloc[train], y[train], **params)
     X_test = X.iloc[test]
     y_pred = np.asarray(fitted.predict(X_test), dtype=object)
-    y_score = _positive_score(fitted, X_test, pos_label)
+    y_score = _estimator_positive_scores(fitted, X_test, pos_label)
     _log(verbose, f"{message} ({time.perf_counter() - start:.1f} s)")
     return y_pred, y_score
 
