@@ -1,5 +1,6 @@
 """The study's cleaning rules: from the raw folders to a labelled, balanced table."""
 
+import inspect
 import os
 import re
 import warnings
@@ -10,7 +11,12 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+    validate_params,
+)
 
 from ._base import TABLE_COLUMNS, check_root, prefix_ids
 from ._views import FRONTAL_VIEWS, check_views, frontal_xrays
@@ -373,8 +379,8 @@ def make_covid_dataset(
 
 @validate_params(
     {"data_root": _FOLDER, "healthy_roots": [dict, None]},
-    # make_covid_dataset validates **params, and names this function in its messages
-    prefer_skip_nested_validation=False,
+    # **params are validated against make_covid_dataset's constraints up front
+    prefer_skip_nested_validation=True,
 )
 def make_covid_dataset_from_root(data_root, *, healthy_roots=None, **params):
     """Build :func:`make_covid_dataset` from one folder holding every source.
@@ -406,6 +412,18 @@ def make_covid_dataset_from_root(data_root, *, healthy_roots=None, **params):
     >>> table = make_covid_dataset_from_root(
     ...     "../shared/data", healthy="adult-normal")  # doctest: +SKIP
     """
+    # **params go to make_covid_dataset: check them before any folder is scanned
+    passed_on = set(inspect.signature(make_covid_dataset).parameters) - {
+        "covid_root", "pneumonia_root", "healthy_roots"}
+    unknown = sorted(set(params) - passed_on)
+    if unknown:
+        raise TypeError(
+            f"make_covid_dataset_from_root got unexpected keyword argument(s) {unknown}; "
+            f"its **params go to make_covid_dataset, which takes {sorted(passed_on)}"
+        )
+    validate_parameter_constraints(
+        make_covid_dataset._skl_parameter_constraints, params,
+        caller_name="make_covid_dataset_from_root")
     data_root = check_root(data_root, "data folder")
     _check_data_root(data_root)
     pneumonia = data_root / KERMANY
