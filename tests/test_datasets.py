@@ -371,3 +371,113 @@ def test_real_adult_normal_too_small_for_all_views(data_root):
         warnings.simplefilter("ignore", DuplicateImageWarning)
         with pytest.raises(ValueError, match="'adult-normal' has 274 healthy images but 320"):
             make_covid_dataset_from_root(data_root, healthy=ADULT)
+
+
+# ------------------------------------------ empty or odd metadata (issue 11, items 6 and 9)
+def test_metadata_without_rows_or_empty_file_raises_naming_the_file(roots, tmp_path):
+    csv = roots["covid"] / "metadata.csv"
+    header = csv.read_text().splitlines()[0]
+    csv.write_text(header + "\n")
+    with pytest.raises(ValueError, match=r"metadata.csv has a header but no rows: it lists no image"):
+        load_covid_chestxray(roots["covid"])
+    with pytest.raises(ValueError, match="has a header but no rows"):
+        make_covid_dataset(roots["covid"], roots[KERMANY])
+    csv.write_text("")
+    with pytest.raises(ValueError, match=r"metadata.csv is empty \(no header, no rows\).*'patientid'"):
+        load_covid_chestxray(roots["covid"])
+    (roots[ADULT] / "metadata.csv").write_text("path,finding,patientid\n")
+    with pytest.raises(ValueError, match=r"adult-normal.metadata.csv has a header but no rows"):
+        load_healthy_folder(roots[ADULT])
+
+
+def test_no_frontal_xray_rows_raise_with_what_was_found(tmp_path, roots):
+    rows = [("1", "COVID-19", "Axial", "CT", "a.png"), ("2", "COVID-19", "L", "X-ray", "b.png"),
+            ("3", "SARS", "Coronal", "CT", "c.png")]
+    covid = _write_covid(tmp_path / "odd", rows=rows)
+    with pytest.raises(ValueError, match=(
+            r"none of the 3 metadata row\(s\) is an X-ray with a view in \['PA', 'AP', 'AP Supine'\]"
+            r".*modality: 'CT' 2, 'X-ray' 1; views of the X-ray rows: 'L' 1")):
+        make_covid_dataset(covid, roots[KERMANY])
+
+
+def test_view_and_modality_names_match_ignoring_case(tmp_path, roots):
+    rows = [("1", "COVID-19", "pa", "X-ray", "a.png"), ("2", "COVID-19", "Ap supine", "x-ray", "b.png"),
+            ("3", "Pneumonia", " AP ", "X-RAY", "c.png"), ("4", "COVID-19", "l", "X-ray", "d.png")]
+    covid = _write_covid(tmp_path / "cases", rows=rows)
+    table = make_covid_dataset(covid, balance=False)
+    assert table["view"].tolist() == ["PA", "AP Supine", "AP"]  # the canonical names
+    assert _names(table) == ["a.png", "b.png", "c.png"]
+    only_pa = make_covid_dataset(covid, views=["pa"], balance=False)
+    assert _names(only_pa) == ["a.png"]
+
+
+def test_blank_patient_ids_each_get_their_own_id_with_a_warning(tmp_path, roots):
+    rows = [("", "COVID-19", "PA", "X-ray", "a.png"), ("", "COVID-19", "PA", "X-ray", "b.png"),
+            ("7", "Pneumonia", "AP", "X-ray", "c.png")]
+    covid = _write_covid(tmp_path / "blank", rows=rows)
+    with pytest.warns(UserWarning, match=r"2 of 3 row\(s\) have a blank patientid, e\.g\. a\.png, b\.png"
+                                         r".*own patient id"):
+        table = make_covid_dataset(covid, balance=False)
+    assert table["patientid"].tolist() == [
+        "covid-chestxray:unknown-0", "covid-chestxray:unknown-1", "covid-chestxray:7"]
+    # a healthy folder follows the same rule
+    adult = roots[ADULT]
+    meta = pd.read_csv(adult / "metadata.csv", dtype=str)
+    meta.loc[[0, 2], "patientid"] = np.nan
+    meta.to_csv(adult / "metadata.csv", index=False)
+    with pytest.warns(UserWarning, match=r"healthy source 'adult-normal': 2 of 4 row\(s\)"):
+        _make(roots, healthy=ADULT)
+
+
+def test_decompression_bomb_during_assembly_names_the_file(roots, monkeypatch):
+    from PIL import Image as PILImage
+
+    _picture(999, size=200).save(roots["covid"] / "images" / "e.png")  # 40000 pixels
+    monkeypatch.setattr(PILImage, "MAX_IMAGE_PIXELS", 10_000)  # the 48x48 ones pass
+    with pytest.raises(Exception, match=(
+            r"cannot decode image .*images/e\.png while comparing images for duplicate"
+            r".*MAX_IMAGE_PIXELS.*deduplicate=False")):
+        _make(roots, balance=False)
+    table = _make(roots, balance=False, deduplicate=False)  # the advised way out works
+    assert "e.png" in _names(table)
+
+
+def test_from_root_at_the_wrong_level_says_which_folder_to_pass(roots, tmp_path):
+    data = roots["data"]
+    with pytest.raises(FileNotFoundError, match=(
+            r"holds a metadata.csv but no covid-chestxray/ folder.*"
+            rf"make_covid_dataset_from_root\('{data}'\)")):
+        make_covid_dataset_from_root(roots["covid"])
+    top = tmp_path / "top"
+    top.mkdir()
+    (top / "data").symlink_to(data, target_is_directory=True)
+    with pytest.raises(FileNotFoundError, match=(
+            rf"one level down; pass make_covid_dataset_from_root\('{top / 'data'}'\)")):
+        make_covid_dataset_from_root(top)
+    (tmp_path / "empty" / "x").mkdir(parents=True)
+    with pytest.raises(FileNotFoundError, match=r"has no covid-chestxray/ folder \(it holds \['x'\]\)"):
+        make_covid_dataset_from_root(tmp_path / "empty")
+
+
+def test_from_root_without_the_default_healthy_folder_gives_advice_it_can_follow(roots):
+    import shutil
+
+    shutil.rmtree(roots[KERMANY])
+    with pytest.raises(ValueError) as info:
+        make_covid_dataset_from_root(roots["data"])
+    message = str(info.value)
+    assert "pneumonia_root" not in message  # make_covid_dataset_from_root has no such parameter
+    assert f"no folder for healthy source(s) ['{KERMANY}'] in {roots['data']}" in message
+    assert "healthy sources found there: ['adult-normal']" in message
+    assert "healthy=" in message
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DuplicateImageWarning)
+        assert len(make_covid_dataset_from_root(roots["data"], healthy=ADULT)) == 12
+
+
+def test_summarize_dataset_refuses_what_is_not_a_dataframe(roots):
+    for bad in ([["a", "covid"]], pd.Series(["covid"], name="label")):
+        with pytest.raises(TypeError, match=(
+                r"'table' parameter of summarize_dataset must be an instance of "
+                r"'pandas.DataFrame'")):
+            summarize_dataset(bad)

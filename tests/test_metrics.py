@@ -375,3 +375,64 @@ def test_summary_to_dict_and_to_frame():
 def test_summary_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         classification_summary(Y_TRUE, Y_PRED, **kwargs)
+
+
+# ------------------------------------------------- one implementation (issue 11, item 13)
+
+
+def test_one_implementation_of_the_binary_rates_and_positive_scores():
+    """Every consumer computes the rates and picks positive scores through _classification."""
+    from skcxr.metrics import _classification, _summary
+    from skcxr.model_selection import _by_source, _report
+    from skcxr.plotting import _evaluation
+
+    assert _summary._binary_rates is _classification._binary_rates
+    assert _report._binary_rates is _classification._binary_rates
+    assert _summary._positive_scores is _classification._positive_scores
+    assert _evaluation._positive_scores is _classification._positive_scores
+    assert _by_source._estimator_positive_scores is _classification._estimator_positive_scores
+    assert not hasattr(_summary, "_ratio") and not hasattr(_by_source, "_positive_score")
+
+
+def test_binary_rates_equal_sklearn_recall_for_weights_and_resamples():
+    from skcxr.metrics._classification import _binary_rates
+
+    rng = np.random.RandomState(0)
+    y_true = rng.choice([C, N], 60)
+    y_pred = np.where(rng.rand(60) < 0.7, y_true, rng.choice([C, N], 60))
+    weights = rng.randint(0, 4, size=(5, 60))  # five resamples at once
+    rates = _binary_rates(y_true == C, y_pred == C, weights)
+    for k, w in enumerate(weights):
+        assert rates["sensitivity"][k] == pytest.approx(
+            recall_score(y_true, y_pred, pos_label=C, sample_weight=w))
+        assert rates["specificity"][k] == pytest.approx(
+            recall_score(y_true, y_pred, pos_label=N, sample_weight=w))
+        assert rates["accuracy"][k] == pytest.approx(
+            accuracy_score(y_true, y_pred, sample_weight=w))
+        assert sensitivity_score(y_true, y_pred, sample_weight=w) == pytest.approx(
+            rates["sensitivity"][k])
+    summary = classification_summary(y_true, y_pred, n_bootstraps=0)
+    assert summary.overall.loc["specificity", "value"] == pytest.approx(
+        recall_score(y_true, y_pred, pos_label=N))
+    with pytest.raises(ValueError, match="sample_weight"):
+        sensitivity_score(y_true, y_pred, sample_weight=np.ones(3))
+
+
+def test_estimator_positive_scores_by_label_for_proba_and_decision_function():
+    from sklearn.svm import LinearSVC
+
+    from skcxr.metrics._classification import _estimator_positive_scores
+
+    X, y = _string_data()
+    for estimator in (LogisticRegression(), LinearSVC()):
+        clf = estimator.fit(X, y)
+        assert list(clf.classes_) == [C, N]  # covid first: the column / sign matters
+        score = _estimator_positive_scores(clf, X, C)
+        assert roc_auc_score(y == C, score) > 0.8
+        if hasattr(clf, "predict_proba"):
+            np.testing.assert_allclose(score, clf.predict_proba(X)[:, 0])
+        else:
+            np.testing.assert_allclose(score, -clf.decision_function(X))
+        np.testing.assert_allclose(_estimator_positive_scores(clf, X, N),
+                                   clf.predict_proba(X)[:, 1] if hasattr(clf, "predict_proba")
+                                   else clf.decision_function(X))

@@ -265,7 +265,8 @@ def test_same_random_state_same_folds_and_verbose_progress(capsys):
         ({"path_column": "file"}, None, r"'file' \(X\)"),
         ({"cross_source": ["hospital-b"]}, None, r"unknown source\(s\) \['hospital-b'\]"),
         ({"cv": 40}, None, r"cv=40 needs at least 40 patients, the table has 28"),
-        ({"cv": 1}, None, r"cv=1 must be at least 2"),
+        ({"cv": 1}, None, r"'cv' parameter of evaluate_by_source must be an int in the range "
+                           r"\[2, inf\)"),
         ({"pos_label": "COVID"}, None, r"pos_label='COVID' not found"),
         ({}, lambda t: t.assign(label=t.label.where(t.index != 3, "pneumonia")),
          r"exactly two labels.*'pneumonia'"),
@@ -314,7 +315,9 @@ def test_fit_params_change_a_weighted_model():
     ({"sample_weight": np.ones(3)}, ValueError,
      r"fit_params\['sample_weight'\] must hold one value per table row \(56\), got shape \(3,\)"),
     ({"sample_weight": 1.0}, ValueError, r"got shape \(\)"),
-    ([("sample_weight", 1.0)], TypeError, r"fit_params must be a dict or None, got list"),
+    ([("sample_weight", 1.0)], TypeError,
+     r"'fit_params' parameter of evaluate_by_source must be an instance of 'dict' or None\. "
+     r"Got \[\('sample_weight', 1\.0\)\]"),
 ])
 def test_bad_fit_params_are_rejected(fit_params, error, match):
     with pytest.raises(error, match=match):
@@ -329,7 +332,8 @@ def test_patient_shared_between_sources_is_rejected_for_cross_source():
 
 
 def test_table_must_be_a_dataframe():
-    with pytest.raises(TypeError, match="DataFrame, got list"):
+    with pytest.raises(TypeError, match=(
+            r"'table' parameter of evaluate_by_source must be an instance of 'pandas.DataFrame'")):
         evaluate_by_source(DummyClassifier(), [["a", "covid"]])
 
 

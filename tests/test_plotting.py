@@ -200,3 +200,17 @@ def test_plot_history_and_summary_of_a_fitted_scikeras_classifier():
         np.testing.assert_allclose(val.get_ydata(), clf.history_[f"val_{metric}"])
         assert len(train.get_xdata()) == 3
     assert "probs" in model_summary(clf)
+
+
+@pytest.mark.parametrize("name, args", [
+    ("plot_history", (HISTORY,)),
+    ("plot_confusion_matrix", ([C, N], [C, C])),
+    ("plot_roc_curve", ([C, N], [0.9, 0.1])),
+    ("plot_grad_cam", (np.zeros((1, 8, 8)), np.zeros((1, 8, 8)))),
+])
+def test_missing_matplotlib_names_the_function_and_the_plot_extra(monkeypatch, name, args):
+    import skcxr.plotting
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    with pytest.raises(ImportError, match=rf"{name} requires matplotlib.*pip install skcxr\[plot\]"):
+        getattr(skcxr.plotting, name)(*args)

@@ -115,8 +115,9 @@ def test_fast_enough(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"n_samples": 1}, "n_samples must be >= 2"),
-    ({"n_samples": 10, "image_size": 8}, "image_size must be >= 16"),
+    ({"n_samples": 1}, r"'n_samples' parameter of make_synthetic_cxr must be an int in the "
+                       r"range \[2, inf\)\. Got 1"),
+    ({"n_samples": 10, "image_size": 8}, r"'image_size' parameter .* range \[16, inf\)"),
 ])
 def test_bad_arguments(tmp_path, kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -158,3 +159,11 @@ def test_a_small_cnn_learns_the_classes(tmp_path):
     clf.fit(X[train], y[train])
     accuracy = clf.score(X[test], y[test])
     assert accuracy >= 0.9, accuracy
+
+
+def test_swapped_arguments_say_so_and_show_the_right_call(tmp_path):
+    with pytest.raises(TypeError, match=r"arguments look swapped.*call make_synthetic_cxr\(20, '"):
+        make_synthetic_cxr(tmp_path, 20)
+    with pytest.raises(TypeError, match="arguments look swapped"):
+        make_synthetic_cxr(str(tmp_path), 20, image_size=32)
+    assert list(tmp_path.iterdir()) == []  # nothing written

@@ -1,22 +1,30 @@
 """The study's cleaning rules: from the raw folders to a labelled, balanced table."""
 
+import inspect
+import os
 import re
 import warnings
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from PIL import Image
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+    validate_params,
+)
 
 from ._base import TABLE_COLUMNS, check_root, prefix_ids
+from ._views import FRONTAL_VIEWS, check_views, frontal_xrays
 from ._covid_chestxray import load_covid_chestxray
 from ._duplicates import find_duplicate_images
 from ._healthy import KERMANY, allocate, check_healthy_mix, healthy_pool
 
 COVID_SOURCE = "covid-chestxray"
-
-#: View names of frontal chest X-rays that ``views`` may select.
-FRONTAL_VIEWS = ("PA", "AP", "AP Supine", "AP Erect")
 
 _COVID = re.compile(r"covid-?19", re.IGNORECASE)
 
@@ -25,18 +33,35 @@ class DuplicateImageWarning(UserWarning):
     """The same picture was found under two names or two patient ids."""
 
 
-def _check_views(views):
-    if isinstance(views, str):
-        views = (views,)
-    views = tuple(views)
-    unknown = [v for v in views if v not in FRONTAL_VIEWS]
-    if unknown or not views:
-        raise ValueError(
-            f"unknown view name(s) {unknown or views!r}; views must be a non-empty "
-            f"subset of the frontal views {list(FRONTAL_VIEWS)} (lateral 'L' and CT "
-            "'Axial' / 'Coronal' are never kept)"
+def _duplicate_pairs(paths, threshold):
+    """:func:`find_duplicate_images`, naming the image that cannot be decoded."""
+    try:
+        return find_duplicate_images(paths, threshold=threshold)
+    except Exception as exc:  # noqa: BLE001 - re-raised with the file named
+        # find the culprit when the message does not already name it
+        culprit = next((p for p in paths if str(p) in str(exc)), None)
+        if culprit is None:
+            for path in paths:
+                try:
+                    find_duplicate_images([path, path], threshold=threshold)
+                except Exception:  # noqa: BLE001 - the same failure, now with its file
+                    culprit = path
+                    break
+        bomb = isinstance(exc, Image.DecompressionBombError) or "decompression bomb" in str(exc)
+        advice = (
+            "if you trust the file, raise PIL.Image.MAX_IMAGE_PIXELS; or remove the file"
+            if bomb else "replace or remove the file"
         )
-    return views
+        message = (
+            f"{COVID_SOURCE}: cannot decode image {culprit or '(unknown file)'} while comparing "
+            f"images for duplicate pictures: {exc}; {advice}, or pass deduplicate=False "
+            "to skip the comparison"
+        )
+        try:
+            error = type(exc)(message)
+        except TypeError:  # an exception type that takes other arguments
+            error = ValueError(message)
+        raise error from exc
 
 
 class _PatientLinks:
@@ -62,15 +87,14 @@ def _clean_covid_collection(covid_root, views, deduplicate, threshold, on_missin
     """Apply the study's rules to the COVID-19 collection; return the table and notes."""
     meta = load_covid_chestxray(covid_root, on_missing=on_missing)
     say(f"{COVID_SOURCE}: {len(meta)} metadata rows")
-    meta = meta[meta["modality"].astype(str).str.strip() == "X-ray"]
-    meta = meta[meta["view"].astype(str).str.strip().isin(views)]
+    meta = frontal_xrays(meta, views, COVID_SOURCE)
     say(f"{COVID_SOURCE}: {len(meta)} X-ray rows with view in {list(views)}")
     table = pd.DataFrame({
         "path": meta["path"].to_numpy(),
         "label": np.where(meta["finding"].astype(str).str.contains(_COVID), "covid", "non-covid"),
-        "patientid": prefix_ids(COVID_SOURCE, meta["patientid"]),
+        "patientid": prefix_ids(COVID_SOURCE, meta["patientid"], paths=meta["path"]),
         "source": COVID_SOURCE,
-        "view": meta["view"].astype(str).str.strip().to_numpy(),
+        "view": meta["view"].to_numpy(),
         "finding": meta["finding"].to_numpy(),
         "sex": meta["sex"].to_numpy(),
         "age": pd.to_numeric(meta["age"], errors="coerce").to_numpy(),
@@ -90,7 +114,7 @@ def _clean_covid_collection(covid_root, views, deduplicate, threshold, on_missin
     # rule: the same picture under different patient ids is kept once
     if deduplicate and len(table) > 1:
         say(f"{COVID_SOURCE}: comparing {len(table)} images for duplicate pictures")
-        pairs = find_duplicate_images(table["path"], threshold=threshold)
+        pairs = _duplicate_pairs(list(table["path"]), threshold)
         drop = set()
         for i, j, r in pairs[["first", "second", "correlation"]].itertuples(index=False):
             pid_i, pid_j = table.at[i, "patientid"], table.at[j, "patientid"]
@@ -121,16 +145,47 @@ def _healthy_roots(pneumonia_root, healthy_roots):
     return roots
 
 
-def _check_healthy(healthy, roots):
+def _check_healthy(healthy, roots, data_root=None):
     fractions = check_healthy_mix(healthy)
     missing = [name for name in fractions if name not in roots]
-    if missing:
+    if missing and data_root is None:
         raise ValueError(
             f"no folder given for healthy source(s) {missing}: pass pneumonia_root= for "
             f"'{KERMANY}' and healthy_roots={{name: folder}} for the others "
             f"(given: {sorted(roots)})"
         )
+    if missing:  # make_covid_dataset_from_root: the folders were looked for in data_root
+        raise ValueError(
+            f"no folder for healthy source(s) {missing} in {data_root}: expected "
+            f"{data_root / missing[0]}/ ('{KERMANY}': the Kermany train/ and test/ folders; "
+            "any other source: a folder with a metadata.csv); healthy sources found there: "
+            f"{sorted(roots)}. Pass healthy= one of those, or healthy_roots={{name: folder}}"
+        )
     return fractions
+
+
+def _check_data_root(data_root):
+    """Raise, with the folder to pass instead, when data_root holds no COVID collection."""
+    if (data_root / COVID_SOURCE).is_dir():
+        return
+    if (data_root / "metadata.csv").is_file():
+        raise FileNotFoundError(
+            f"{data_root} holds a metadata.csv but no {COVID_SOURCE}/ folder: it looks like "
+            "one source's folder, not the data folder holding every source. Pass its parent, "
+            f"make_covid_dataset_from_root({str(data_root.parent)!r}), or call "
+            f"make_covid_dataset({str(data_root)!r}, pneumonia_root=...) directly"
+        )
+    below = sorted(str(d) for d in data_root.iterdir() if (d / COVID_SOURCE).is_dir())
+    if below:
+        raise FileNotFoundError(
+            f"{data_root} has no {COVID_SOURCE}/ folder but {below[0]} has: the data folder "
+            f"is one level down; pass make_covid_dataset_from_root({below[0]!r})"
+        )
+    folders = sorted(d.name for d in data_root.iterdir() if d.is_dir())
+    raise FileNotFoundError(
+        f"{data_root} has no {COVID_SOURCE}/ folder (it holds {folders}); data_root must be "
+        f"the folder holding {COVID_SOURCE}/, {KERMANY}/ and any healthy folders"
+    )
 
 
 def _add_healthy(table, healthy, roots, random_state, on_missing, say):
@@ -163,6 +218,27 @@ def _add_healthy(table, healthy, roots, random_state, on_missing, say):
     return pd.concat(parts, ignore_index=True)
 
 
+_FOLDER = [str, os.PathLike]
+
+
+@validate_params(
+    {
+        "covid_root": _FOLDER,
+        "pneumonia_root": _FOLDER + [None],
+        "views": [str, list, tuple],
+        "balance": ["boolean"],
+        # "healthy" (a name or {name: fraction}) keeps its own check, check_healthy_mix,
+        # which also checks the fractions and says what a mix looks like
+        "healthy": "no_validation",
+        "healthy_roots": [dict, None],
+        "random_state": ["random_state"],
+        "deduplicate": ["boolean"],
+        "duplicate_threshold": [Interval(Real, 0, 1, closed="right")],
+        "on_missing": [StrOptions({"raise", "warn"})],
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_covid_dataset(
     covid_root,
     pneumonia_root=None,
@@ -183,7 +259,10 @@ def make_covid_dataset(
 
     1. modality ``X-ray`` only (CT scans dropped);
     2. frontal views only, those named in ``views`` (lateral ``L``, ``Axial``
-       and ``Coronal`` never kept);
+       and ``Coronal`` never kept). Modality and view names are compared
+       ignoring case and extra spaces (``"pa"``, ``"Ap supine"``); the table
+       holds the names of :data:`FRONTAL_VIEWS`. No row left raises
+       :class:`ValueError` counting the modalities and views found;
     3. label ``"covid"`` when the finding names COVID-19 (``"COVID-19, ARDS"``
        is covid), ``"non-covid"`` otherwise (other pneumonias, SARS, ARDS,
        ``No Finding``);
@@ -197,6 +276,12 @@ def make_covid_dataset(
        replacement, from the ``healthy`` source(s) until there are as many
        non-covid as covid images.
 
+    A row with a blank ``patientid`` is not merged with the other blank ones
+    into one invented patient: it gets an id of its own,
+    ``"covid-chestxray:unknown-<metadata row>"``, and a :class:`UserWarning`
+    names such files (a grouped split cannot keep their patient together:
+    fill in the ids to do so). Healthy folders follow the same rule.
+
     Parameters
     ----------
     covid_root : str or path-like
@@ -206,9 +291,9 @@ def make_covid_dataset(
         Folder of the Kermany ``{train,test}/{NORMAL,PNEUMONIA}`` images, see
         :func:`load_pneumonia_folders`; its NORMAL images are the source
         ``"chest-xray-pneumonia"``. Needed only when that source is drawn from.
-    views : sequence of str, default=("PA", "AP", "AP Supine")
+    views : str or sequence of str, default=("PA", "AP", "AP Supine")
         Frontal views kept, among ``"PA"``, ``"AP"``, ``"AP Supine"``,
-        ``"AP Erect"``. Any other name raises :class:`ValueError`.
+        ``"AP Erect"`` (case ignored). Any other name raises :class:`ValueError`.
     balance : bool, default=True
         Add healthy images until the classes balance.
     healthy : str or dict, default="chest-xray-pneumonia"
@@ -227,6 +312,8 @@ def make_covid_dataset(
     deduplicate : bool, default=True
         Apply rule 5 (decodes every image once as a small thumbnail, a few
         seconds on the real collection; thumbnails are cached per process).
+        An image that cannot be decoded (corrupt, or a decompression bomb
+        over ``PIL.Image.MAX_IMAGE_PIXELS``) raises, naming the file.
     duplicate_threshold : float, default=0.97
         Thumbnail correlation from which two images are the same picture.
     on_missing : {"raise", "warn"}, default="raise"
@@ -248,7 +335,8 @@ def make_covid_dataset(
     ------
     ValueError
         Unknown view name, bad ``healthy`` mix, a healthy source without a
-        folder, or a source with fewer healthy images than needed.
+        folder, a source with fewer healthy images than needed, a metadata
+        file without rows, or no frontal X-ray row.
     FileNotFoundError
         A folder, metadata file or (``on_missing="raise"``) image is missing.
 
@@ -267,7 +355,7 @@ def make_covid_dataset(
     ... )  # doctest: +SKIP
     >>> print(summarize_dataset(table))  # doctest: +SKIP
     """
-    views = _check_views(views)
+    views = check_views(views)
     roots = _healthy_roots(pneumonia_root, healthy_roots)
     if balance:
         _check_healthy(healthy, roots)  # fail on a bad mix before any slow work
@@ -289,6 +377,11 @@ def make_covid_dataset(
     return table
 
 
+@validate_params(
+    {"data_root": _FOLDER, "healthy_roots": [dict, None]},
+    # **params are validated against make_covid_dataset's constraints up front
+    prefer_skip_nested_validation=True,
+)
 def make_covid_dataset_from_root(data_root, *, healthy_roots=None, **params):
     """Build :func:`make_covid_dataset` from one folder holding every source.
 
@@ -300,7 +393,8 @@ def make_covid_dataset_from_root(data_root, *, healthy_roots=None, **params):
     Parameters
     ----------
     data_root : str or path-like
-        The folder, e.g. ``"../shared/data"``.
+        The folder, e.g. ``"../shared/data"``. Given one of its source
+        folders, or the folder above it, the error says which folder to pass.
     healthy_roots : dict, default=None
         Extra or overriding ``{source: folder}`` entries.
     **params
@@ -318,13 +412,29 @@ def make_covid_dataset_from_root(data_root, *, healthy_roots=None, **params):
     >>> table = make_covid_dataset_from_root(
     ...     "../shared/data", healthy="adult-normal")  # doctest: +SKIP
     """
+    # **params go to make_covid_dataset: check them before any folder is scanned
+    passed_on = set(inspect.signature(make_covid_dataset).parameters) - {
+        "covid_root", "pneumonia_root", "healthy_roots"}
+    unknown = sorted(set(params) - passed_on)
+    if unknown:
+        raise TypeError(
+            f"make_covid_dataset_from_root got unexpected keyword argument(s) {unknown}; "
+            f"its **params go to make_covid_dataset, which takes {sorted(passed_on)}"
+        )
+    validate_parameter_constraints(
+        make_covid_dataset._skl_parameter_constraints, params,
+        caller_name="make_covid_dataset_from_root")
     data_root = check_root(data_root, "data folder")
+    _check_data_root(data_root)
     pneumonia = data_root / KERMANY
     roots = {
         d.name: d for d in sorted(data_root.iterdir())
         if d.is_dir() and d.name not in (COVID_SOURCE, KERMANY) and (d / "metadata.csv").is_file()
     }
     roots.update(healthy_roots or {})
+    if params.get("balance", True):
+        found = dict(roots, **({KERMANY: pneumonia} if pneumonia.is_dir() else {}))
+        _check_healthy(params.get("healthy", KERMANY), found, data_root)
     return make_covid_dataset(
         data_root / COVID_SOURCE, pneumonia if pneumonia.is_dir() else None,
         healthy_roots=roots, **params)

@@ -33,7 +33,13 @@ def read_metadata(csv_path, required, dtype=None):
     csv_path = Path(csv_path)
     if not csv_path.is_file():
         raise FileNotFoundError(f"metadata file not found: {csv_path}")
-    table = pd.read_csv(csv_path, dtype=dtype, encoding_errors="replace")
+    try:
+        table = pd.read_csv(csv_path, dtype=dtype, encoding_errors="replace")
+    except pd.errors.EmptyDataError:
+        raise ValueError(
+            f"metadata file {csv_path} is empty (no header, no rows): it should be a CSV "
+            f"whose header holds the columns {list(required)} and one row per image"
+        ) from None
     # upstream files end every line with a comma: drop that empty, unnamed column
     unnamed = [
         c for c in table.columns if str(c).startswith("Unnamed:") and table[c].isna().all()
@@ -44,6 +50,11 @@ def read_metadata(csv_path, required, dtype=None):
         raise ValueError(
             f"{csv_path} lacks the expected column(s) {missing}; "
             f"it has {list(table.columns)}"
+        )
+    if table.empty:
+        raise ValueError(
+            f"metadata file {csv_path} has a header but no rows: it lists no image; "
+            "add one row per image"
         )
     return table
 
@@ -64,6 +75,31 @@ def handle_missing_files(table, on_missing, where):
     return table.loc[exists].reset_index(drop=True)
 
 
-def prefix_ids(source, ids):
-    """Prefix patient ids with their source (``"covid-chestxray:19"``) so they never collide."""
-    return [f"{source}:{i}" for i in pd.Series(ids).astype(str)]
+def prefix_ids(source, ids, *, paths=None, where=None):
+    """Prefix patient ids with their source (``"covid-chestxray:19"``) so they never collide.
+
+    A blank id (missing, empty or white space) is never merged with other
+    blank ones into one invented patient: its row gets an id of its own,
+    ``"<source>:unknown-<row>"`` (``<row>`` the row's label in ``ids``, e.g.
+    its metadata row), and a :class:`UserWarning` counts them and names the
+    first few files (``paths``), since a grouped split cannot keep such images
+    of one patient together.
+    """
+    ids = pd.Series(ids, dtype=object)
+    blank = (ids.isna() | (ids.astype(str).str.strip() == "")).to_numpy()
+    out = [
+        f"{source}:unknown-{row}" if missing else f"{source}:{pid}"
+        for row, pid, missing in zip(ids.index, ids.astype(str), blank)
+    ]
+    if blank.any():
+        shown = ", ".join(
+            Path(str(p)).name for p in np.asarray(paths, dtype=object)[blank][:3]
+        ) if paths is not None else ""
+        warnings.warn(
+            f"{where or source}: {int(blank.sum())} of {len(ids)} row(s) have a blank "
+            f"patientid{', e.g. ' + shown if shown else ''}; each gets its own patient id "
+            f"('{source}:unknown-<row>'), so a grouped split treats them as different "
+            "patients: fill in their patientid to keep one patient's images together",
+            UserWarning, stacklevel=3,
+        )
+    return out

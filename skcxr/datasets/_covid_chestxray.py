@@ -1,5 +1,9 @@
 """Reader for the COVID-19 image data collection (Cohen et al., 2020)."""
 
+import os
+
+from sklearn.utils._param_validation import StrOptions, validate_params
+
 from ._base import check_root, handle_missing_files, read_metadata
 
 #: Columns of ``metadata.csv`` the cleaning rules rely on.
@@ -8,6 +12,10 @@ COVID_REQUIRED_COLUMNS = [
 ]
 
 
+@validate_params(
+    {"root": [str, os.PathLike], "on_missing": [StrOptions({"raise", "warn"})]},
+    prefer_skip_nested_validation=True,
+)
 def load_covid_chestxray(root, *, on_missing="raise"):
     """Load the raw metadata of the COVID-19 image data collection.
 

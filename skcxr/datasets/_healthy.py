@@ -1,9 +1,11 @@
 """Reader for a generic folder of healthy chest X-rays described by a ``metadata.csv``."""
 
+import os
 import warnings
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ._base import check_root, handle_missing_files, prefix_ids, read_metadata
 from ._pneumonia import load_pneumonia_folders
@@ -12,6 +14,11 @@ HEALTHY_REQUIRED_COLUMNS = ["path", "finding", "patientid"]
 _OPTIONAL_COLUMNS = ["view", "sex", "age"]
 
 
+@validate_params(
+    {"root": [str, os.PathLike], "source": [str, None],
+     "on_missing": [StrOptions({"raise", "warn"})]},
+    prefer_skip_nested_validation=True,
+)
 def load_healthy_folder(root, *, source=None, on_missing="raise"):
     """Load a folder of healthy chest X-rays described by ``metadata.csv``.
 
@@ -58,8 +65,6 @@ def load_healthy_folder(root, *, source=None, on_missing="raise"):
     table = read_metadata(
         root / "metadata.csv", HEALTHY_REQUIRED_COLUMNS, dtype={"patientid": str}
     )
-    if table.empty:
-        raise ValueError(f"{root / 'metadata.csv'} lists no image")
     table["path"] = [str((root / p).resolve()) for p in table["path"].astype(str)]
     for column in _OPTIONAL_COLUMNS:
         if column not in table.columns:
@@ -86,12 +91,6 @@ def healthy_pool(source, root, *, on_missing="raise"):
         table["view"], table["sex"], table["age"] = "AP", np.nan, np.nan
     else:
         table = load_healthy_folder(root, source=source, on_missing=on_missing)
-        no_id = table["patientid"].isna()
-        if no_id.any():
-            raise ValueError(
-                f"{int(no_id.sum())} row(s) of {root}/metadata.csv have no patientid, "
-                f"e.g. {', '.join(table.loc[no_id, 'path'].head(3))}"
-            )
         healthy = table["finding"].astype(str).str.strip().str.lower().isin(HEALTHY_FINDINGS)
         if not healthy.all():
             warnings.warn(
@@ -105,7 +104,8 @@ def healthy_pool(source, root, *, on_missing="raise"):
     table["source"] = source
     table["finding"] = "No Finding"
     table["label"] = "non-covid"
-    table["patientid"] = prefix_ids(source, table["patientid"])
+    table["patientid"] = prefix_ids(source, table["patientid"], paths=table["path"],
+                                    where=f"healthy source '{source}'")
     table["age"] = pd.to_numeric(table["age"], errors="coerce")
     return table.reset_index(drop=True)
 

@@ -1,8 +1,10 @@
 """Reader for the Kermany pediatric chest X-ray folders (Kaggle "Chest X-Ray Images (Pneumonia)")."""
 
+import os
 import re
 
 import pandas as pd
+from sklearn.utils._param_validation import validate_params
 
 from ._base import IMAGE_EXTENSIONS, check_root
 
@@ -26,6 +28,7 @@ def _patient_from_name(name):
     return None
 
 
+@validate_params({"root": [str, os.PathLike]}, prefer_skip_nested_validation=True)
 def load_pneumonia_folders(root):
     """List the Kermany chest X-ray folders as a table.
 

@@ -1,11 +1,15 @@
 """A one-line description of a dataset table."""
 
+import pandas as pd
+from sklearn.utils._param_validation import validate_params
+
 
 def _counts(series):
     counts = series.fillna("unknown").astype(str).value_counts()
     return ", ".join(f"{name} {n}" for name, n in counts.items())
 
 
+@validate_params({"table": [pd.DataFrame]}, prefer_skip_nested_validation=True)
 def summarize_dataset(table):
     """Describe a dataset table in one line, in the study's terms.
 
@@ -20,6 +24,14 @@ def summarize_dataset(table):
     summary : str
         ``"<n> images: <c> covid / <h> non-covid; <p> patients; sources: ...;
         views: ..."``; per source the covid / non-covid split is given.
+
+    Raises
+    ------
+    TypeError
+        If ``table`` is not a DataFrame (e.g. a list or a Series; build the
+        table with :mod:`skcxr.datasets`, or ``pandas.DataFrame(...)``).
+    ValueError
+        If ``table`` has no ``label`` column.
 
     Examples
     --------

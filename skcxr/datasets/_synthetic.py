@@ -1,5 +1,8 @@
 """Synthetic chest X-ray-like images for tests, examples and benchmarks."""
 
+import functools
+import os
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -7,6 +10,7 @@ import pandas as pd
 from PIL import Image
 from scipy import ndimage
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
 
 SYNTHETIC_SOURCE = "synthetic"
 
@@ -101,6 +105,38 @@ def _draw(rng, image_size, covid, center_x, center_y, scale):
     return np.clip(img, 0, 1)
 
 
+def _refuse_swapped_arguments(func):
+    """Say so when ``n_samples`` and ``directory`` were given the wrong way round.
+
+    Runs before the parameter validation, whose message would only say that
+    a path is not an int.
+    """
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        bound = dict(zip(("n_samples", "directory"), args), **kwargs)
+        n_samples, directory = bound.get("n_samples"), bound.get("directory")
+        if (isinstance(n_samples, (str, os.PathLike)) and isinstance(directory, Integral)
+                and not isinstance(directory, bool)):
+            raise TypeError(
+                f"make_synthetic_cxr(n_samples, directory): the arguments look swapped, got "
+                f"n_samples={n_samples!r} and directory={directory!r}; call "
+                f"make_synthetic_cxr({directory!r}, {str(n_samples)!r})"
+            )
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+@_refuse_swapped_arguments
+@validate_params(
+    {
+        "n_samples": [Interval(Integral, 2, None, closed="left")],
+        "directory": [str, os.PathLike],
+        "image_size": [Interval(Integral, 16, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_synthetic_cxr(n_samples, directory, *, image_size=128, random_state=None):
     """Write synthetic chest X-ray-like PNGs and return their table.
 
@@ -147,12 +183,7 @@ def make_synthetic_cxr(n_samples, directory, *, image_size=128, random_state=Non
     >>> table["patientid"].nunique() < len(table)
     True
     """
-    n_samples = int(n_samples)
-    if n_samples < 2:
-        raise ValueError(f"n_samples must be >= 2, got {n_samples}")
-    image_size = int(image_size)
-    if image_size < 16:
-        raise ValueError(f"image_size must be >= 16, got {image_size}")
+    n_samples, image_size = int(n_samples), int(image_size)
     directory = Path(directory).expanduser().resolve()
     directory.mkdir(parents=True, exist_ok=True)
     rng = check_random_state(random_state)

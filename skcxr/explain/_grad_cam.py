@@ -4,6 +4,7 @@ import numbers
 import weakref
 
 import numpy as np
+from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["central_mask", "find_conv_layers", "grad_cam", "lung_focus"]
@@ -75,6 +76,7 @@ def _output_rank(layer):
         return None
 
 
+@validate_params({"model": [HasMethods(["get_layer"])]}, prefer_skip_nested_validation=True)
 def find_conv_layers(model):
     """Names of a network's convolutional layers with a 4-D output, in graph order.
 
@@ -107,8 +109,6 @@ def _target_layer(model, layer):
     """The layer whose activations are weighted: named, or the last convolution."""
     convs = find_conv_layers(model)
     if layer is not None:
-        if not isinstance(layer, str):
-            raise TypeError(f"grad_cam: layer must be a layer name (str) or None, got {layer!r}")
         names = [lay.name for lay in model.layers]
         if layer not in names:
             raise ValueError(
@@ -190,6 +190,17 @@ def _make_cam_fn(model, target, index):
 
 
 # --------------------------------------------------------------- grad_cam
+@validate_params(
+    {
+        "estimator": [HasMethods(["predict_proba"])],
+        "X": ["array-like"],
+        "class_name": [str, numbers.Real],
+        "layer": [str, None],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+    },
+    # the estimator (a pipeline's transforms) runs here with its own checks
+    prefer_skip_nested_validation=False,
+)
 def grad_cam(estimator, X, *, class_name="covid", layer=None, batch_size=32):
     """Grad-CAM heatmaps: where the network finds evidence for ``class_name``.
 
@@ -255,9 +266,6 @@ def grad_cam(estimator, X, *, class_name="covid", layer=None, batch_size=32):
     """
     import tensorflow as tf
 
-    if (not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool)
-            or batch_size < 1):
-        raise ValueError(f"grad_cam: batch_size must be a positive integer, got {batch_size!r}")
     clf, X = _resolve_estimator(estimator, X)
     index = _class_index(clf, class_name)
     model = clf.model_
@@ -279,6 +287,9 @@ def grad_cam(estimator, X, *, class_name="covid", layer=None, batch_size=32):
 
 
 # -------------------------------------------------------------- lung_focus
+@validate_params(
+    {"heatmap": ["array-like"], "mask": ["array-like"]}, prefer_skip_nested_validation=True
+)
 def lung_focus(heatmap, mask):
     """Share of a heatmap's mass that falls inside a region.
 
@@ -335,6 +346,13 @@ def lung_focus(heatmap, mask):
     return float(focus) if heatmap.ndim == 2 else focus
 
 
+@validate_params(
+    {
+        "shape": [tuple, list],
+        "margin": [Interval(numbers.Real, 0, 0.5, closed="left"), tuple, list],
+    },
+    prefer_skip_nested_validation=True,
+)
 def central_mask(shape, *, margin=0.15):
     """A central rectangle: a crude lung-field proxy for frontal chest X-rays.
 

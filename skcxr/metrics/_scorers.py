@@ -8,7 +8,9 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from ._classification import sensitivity_score, specificity_score
+from sklearn.utils._param_validation import validate_params
+
+from ._classification import POS_LABEL, ZERO_DIVISION, sensitivity_score, specificity_score
 
 __all__ = ["get_scorers"]
 
@@ -26,6 +28,10 @@ def _roc_auc_positive(y_true, y_score, *, pos_label, sample_weight=None):
     )
 
 
+@validate_params(
+    {"pos_label": POS_LABEL, "zero_division": ZERO_DIVISION},
+    prefer_skip_nested_validation=True,
+)
 def get_scorers(pos_label="covid", *, zero_division="warn"):
     """Scorers for ``GridSearchCV(scoring=...)`` and ``cross_validate(scoring=...)``.
 

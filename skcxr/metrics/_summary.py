@@ -4,45 +4,23 @@ import numbers
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, precision_recall_fscore_support, roc_auc_score
+from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 from sklearn.utils import check_consistent_length, check_random_state, column_or_1d
+from sklearn.utils._param_validation import Interval, validate_params
 
-from ._classification import _check_binary_labels, sensitivity_score, specificity_score
+from ._classification import (
+    POS_LABEL,
+    ZERO_DIVISION,
+    _binary_rates,
+    _check_binary_labels,
+    _positive_scores,
+    _zero_division_value,
+)
 
 __all__ = ["ClassificationSummary", "classification_summary"]
 
 _PER_CLASS_COLUMNS = ["precision", "recall", "f1-score", "support"]
 _CI_COLUMNS = ["value", "ci_lower", "ci_upper"]
-
-
-def _positive_scores(y_score, *, pos_label, classes=None):
-    """Return the score of ``pos_label`` as a 1-D float array.
-
-    ``y_score`` is either 1-D (already the positive-class score) or a
-    2-column ``predict_proba`` output whose columns are ordered as ``classes``.
-    """
-    y_score = np.asarray(y_score, dtype=float)
-    if y_score.ndim == 2 and y_score.shape[1] == 1:
-        y_score = y_score[:, 0]
-    if y_score.ndim == 1:
-        return y_score
-    if y_score.ndim != 2 or y_score.shape[1] != 2:
-        raise ValueError(
-            "y_score must be 1-D (score of the positive class) or of shape "
-            f"(n_samples, 2) (predict_proba); got shape {y_score.shape}."
-        )
-    if classes is None:
-        raise ValueError(
-            "y_score has 2 columns; pass classes=estimator.classes_ to say which "
-            "column holds the score of pos_label, or pass the positive column only."
-        )
-    classes = np.asarray(classes).tolist()
-    if len(classes) != 2 or pos_label not in classes:
-        raise ValueError(
-            f"classes must hold the 2 column labels of y_score including "
-            f"pos_label={pos_label!r}; got {classes}."
-        )
-    return y_score[:, classes.index(pos_label)]
 
 
 def _bootstrap_weights(n_samples, groups, n_bootstraps, random_state):
@@ -64,22 +42,17 @@ def _bootstrap_weights(n_samples, groups, n_bootstraps, random_state):
             yield rng.multinomial(n_groups, pvals)[inverse]
 
 
-def _ratio(num, den):
-    return num / den if den > 0 else np.nan
-
-
 def _weighted_metrics(weights, is_pos_true, is_pos_pred, scores):
     """Accuracy, sensitivity, specificity (, ROC AUC) of one weighted resample.
 
     A weight of k counts a sample k times, as if it had been drawn k times;
-    undefined values (no positive / negative case drawn) are NaN.
+    undefined values (no positive / negative case drawn) are NaN. The rates
+    come from :func:`skcxr.metrics._classification._binary_rates`, as the
+    point values do.
     """
     w = weights.astype(float)
-    stats = [
-        _ratio(w @ (is_pos_true == is_pos_pred), w.sum()),
-        _ratio(w @ (is_pos_true & is_pos_pred), w @ is_pos_true),
-        _ratio(w @ (~is_pos_true & ~is_pos_pred), w @ ~is_pos_true),
-    ]
+    rates = _binary_rates(is_pos_true, is_pos_pred, w)
+    stats = [rates["accuracy"], rates["sensitivity"], rates["specificity"]]
     if scores is not None:
         drawn = weights > 0
         t = is_pos_true[drawn]
@@ -227,6 +200,21 @@ class ClassificationSummary:
         return pd.DataFrame([self.to_dict()], index=[name] if name is not None else None)
 
 
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_pred": ["array-like"],
+        "y_score": ["array-like", None],
+        "pos_label": POS_LABEL,
+        "classes": ["array-like", None],
+        "groups": ["array-like", None],
+        "n_bootstraps": [Interval(numbers.Integral, 0, None, closed="left")],
+        "confidence_level": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "random_state": ["random_state"],
+        "zero_division": ZERO_DIVISION,
+    },
+    prefer_skip_nested_validation=True,
+)
 def classification_summary(
     y_true, y_pred, y_score=None, *, pos_label="covid", classes=None, groups=None,
     n_bootstraps=1000, confidence_level=0.95, random_state=0, zero_division="warn",
@@ -310,10 +298,6 @@ def classification_summary(
             )
         labels = classes
     rows = [pos_label] + [label for label in labels if label != pos_label]
-    if not isinstance(n_bootstraps, numbers.Integral) or n_bootstraps < 0:
-        raise ValueError(f"n_bootstraps must be an integer >= 0; got {n_bootstraps!r}.")
-    if not 0 < confidence_level < 1:
-        raise ValueError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
     scores = None
     if y_score is not None:
         scores = _positive_scores(y_score, pos_label=pos_label, classes=classes)
@@ -335,14 +319,13 @@ def classification_summary(
         rownames=["true"], colnames=["predicted"], dropna=False,
     )
 
-    kwargs = {"pos_label": pos_label, "zero_division": zero_division}
-    names = ["accuracy", "sensitivity", "specificity"]
-    values = [
-        accuracy_score(y_true, y_pred),
-        sensitivity_score(y_true, y_pred, **kwargs),
-        specificity_score(y_true, y_pred, **kwargs),
-    ]
     is_pos_true = y_true == pos_label
+    rates = _binary_rates(is_pos_true, y_pred == pos_label)
+    names = ["accuracy", "sensitivity", "specificity"]
+    values = [rates["accuracy"]] + [
+        _zero_division_value(rates[name], zero_division, name, pos_label)
+        for name in ("sensitivity", "specificity")
+    ]
     if scores is not None:
         names.append("roc_auc")
         values.append(

@@ -2,14 +2,20 @@
 cross-source runs that train without a source and test on it."""
 
 import time
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedGroupKFold, check_cv
+from sklearn.utils._param_validation import (
+    HasMethods,
+    InvalidParameterError,
+    validate_params,
+)
 
+from ..metrics._classification import _estimator_positive_scores
 from ._report import CROSS_SOURCE, INTERNAL, SourceEvaluation, score_by_source
 
 
@@ -18,9 +24,16 @@ def _log(verbose, message):
         print(f"[evaluate_by_source] {message}", flush=True)
 
 
+class EstimatorParameterError(ValueError, TypeError):
+    """An estimator fitted inside :func:`evaluate_by_source` rejected one of its parameters.
+
+    Raised instead of scikit-learn's ``InvalidParameterError``, whose message
+    ``validate_params`` would rewrite to name :func:`evaluate_by_source` as
+    the owner of the estimator's parameter.
+    """
+
+
 def _validate_table(table, columns, pos_label):
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table must be a pandas DataFrame, got {type(table).__name__}")
     role = dict(columns)
     missing = [f"{name!r} ({what})" for what, name in columns if name not in table.columns]
     if missing:
@@ -67,9 +80,8 @@ def _resolve_cross_sources(cross_source, table, source_column, label_column, pos
 
 
 def _make_folds(cv, table, y, groups, random_state):
+    cv = 5 if cv is None else cv
     if isinstance(cv, Integral) and not isinstance(cv, bool):
-        if cv < 2:
-            raise ValueError(f"cv={cv} must be at least 2")
         n_groups = len(pd.unique(groups))
         if n_groups < cv:
             raise ValueError(
@@ -99,22 +111,10 @@ def _make_folds(cv, table, y, groups, random_state):
     return folds, description
 
 
-def _positive_score(fitted, X, pos_label):
-    classes = list(getattr(fitted, "classes_", []))
-    if hasattr(fitted, "predict_proba"):
-        return np.asarray(fitted.predict_proba(X))[:, classes.index(pos_label)]
-    if hasattr(fitted, "decision_function") and len(classes) == 2:
-        score = np.asarray(fitted.decision_function(X), dtype=float).ravel()
-        return score if classes[1] == pos_label else -score
-    return np.full(len(X), np.nan)
-
-
 def _check_fit_params(fit_params, n_rows):
     """Row-aligned fit parameters as arrays, checked against the table's length."""
     if fit_params is None:
         return {}
-    if not isinstance(fit_params, dict):
-        raise TypeError(f"fit_params must be a dict or None, got {type(fit_params).__name__}")
     checked = {}
     for name, value in fit_params.items():
         array = np.asarray(value)
@@ -130,10 +130,14 @@ def _check_fit_params(fit_params, n_rows):
 def _fit_predict(estimator, X, y, train, test, pos_label, message, verbose, fit_params):
     start = time.perf_counter()
     params = {name: value[train] for name, value in fit_params.items()}
-    fitted = clone(estimator).fit(X.iloc[train], y[train], **params)
+    try:
+        fitted = clone(estimator).fit(X.iloc[train], y[train], **params)
+    except InvalidParameterError as exc:
+        raise EstimatorParameterError(
+            f"{message}: {type(estimator).__name__} rejected a parameter: {exc}") from exc
     X_test = X.iloc[test]
     y_pred = np.asarray(fitted.predict(X_test), dtype=object)
-    y_score = _positive_score(fitted, X_test, pos_label)
+    y_score = _estimator_positive_scores(fitted, X_test, pos_label)
     _log(verbose, f"{message} ({time.perf_counter() - start:.1f} s)")
     return y_pred, y_score
 
@@ -151,6 +155,25 @@ def _predictions(table, rows, evaluation, fold, groups, y, y_pred, y_score, sour
     })
 
 
+@validate_params(
+    {
+        "estimator": [HasMethods(["fit", "predict"])],
+        "table": [pd.DataFrame],
+        "cv": ["cv_object"],
+        "groups": [str],
+        "source_column": [str],
+        "label_column": [str],
+        "path_column": [str, None],
+        "pos_label": [str, Real],
+        "cross_source": ["boolean", str, list, tuple, None],
+        "fit_params": [dict, None],
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    },
+    # the estimator is fitted here: its own parameter checks must run
+    prefer_skip_nested_validation=False,
+)
 def evaluate_by_source(
     estimator,
     table,
@@ -193,10 +216,11 @@ def evaluate_by_source(
     table : pandas.DataFrame
         One row per image with the columns named below (see
         :mod:`skcxr.datasets`).
-    cv : int, cross-validation generator or iterable, default=5
-        An int gives ``StratifiedGroupKFold(n_splits=cv, shuffle=True,
-        random_state=random_state)``. A splitter or iterable of (train, test)
-        index arrays must partition the rows and never split a patient.
+    cv : int, cross-validation generator, iterable or None, default=5
+        An int (>= 2) gives ``StratifiedGroupKFold(n_splits=cv, shuffle=True,
+        random_state=random_state)``; None means 5. A splitter or iterable of
+        (train, test) index arrays must partition the rows and never split a
+        patient.
     groups : str, default="patientid"
         Column of patient ids; a patient's images never straddle train and test.
     source_column, label_column : str, default="source", "label"
@@ -207,9 +231,14 @@ def evaluate_by_source(
         less ``label_column``, for estimators that take a DataFrame.
     pos_label : str, default="covid"
         The positive class; the table's other label is the negative class.
-    cross_source : bool, str or list of str, default=True
+    cross_source : bool, str, list of str or None, default=True
         Sources to hold out one at a time. ``True``: every source without a
-        ``pos_label`` row (the healthy sources); ``False`` or ``[]``: none.
+        ``pos_label`` row (the healthy sources); ``False``, ``None`` or
+        ``[]``: none.
+    fit_params : dict or None, default=None
+        Row-aligned fit parameters, ``{name: array of one value per table
+        row}`` (e.g. ``{"classifier__sample_weight": w}`` for a pipeline);
+        each fit receives the values of its training rows.
     random_state : int, RandomState or None, default=0
         Seeds the fold shuffling when ``cv`` is an int.
     n_jobs : int or None, default=None

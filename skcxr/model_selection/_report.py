@@ -9,9 +9,9 @@ import math
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, roc_auc_score
+from sklearn.metrics import roc_auc_score
 
-from ..metrics import sensitivity_score, specificity_score
+from ..metrics._classification import _binary_rates
 
 INTERNAL = "internal"
 CROSS_SOURCE = "cross-source"
@@ -79,12 +79,12 @@ def score_rows(y_true, y_pred, y_score, *, pos_label, neg_label):
         "specificity": np.nan,
         "roc_auc": np.nan,
     }
-    if n_pos:
-        out["sensitivity"] = sensitivity_score(y_true, y_pred, pos_label=pos_label)
-    if n_neg:
-        out["specificity"] = specificity_score(y_true, y_pred, pos_label=pos_label)
+    if len(y_true):
+        # the binary metrics of skcxr.metrics: NaN where the group cannot define them
+        rates = _binary_rates(y_true == pos_label, y_pred == pos_label)
+        out["sensitivity"], out["specificity"] = rates["sensitivity"], rates["specificity"]
     if n_pos and n_neg:
-        out["accuracy"] = accuracy_score(y_true, y_pred)
+        out["accuracy"] = rates["accuracy"]
         if not np.isnan(y_score).any():
             out["roc_auc"] = roc_auc_score(y_true == pos_label, y_score)
     for key in ("accuracy", "sensitivity", "specificity", "roc_auc"):

@@ -1,6 +1,7 @@
 """Confusion matrix and ROC curve: thin wrappers over sklearn's displays."""
 
-from ..metrics._summary import _positive_scores
+from ..metrics._classification import _positive_scores
+from ._base import require_matplotlib
 
 __all__ = ["plot_confusion_matrix", "plot_roc_curve"]
 
@@ -42,6 +43,7 @@ def plot_confusion_matrix(y_true, y_pred, *, labels=None, normalize=None, ax=Non
     >>> display.confusion_matrix.tolist()
     [[1, 1], [0, 1]]
     """
+    require_matplotlib("skcxr.plotting.plot_confusion_matrix")
     from sklearn.metrics import ConfusionMatrixDisplay
 
     return ConfusionMatrixDisplay.from_predictions(
@@ -91,6 +93,7 @@ def plot_roc_curve(
     >>> float(display.roc_auc)
     0.75
     """
+    require_matplotlib("skcxr.plotting.plot_roc_curve")
     from sklearn.metrics import RocCurveDisplay
 
     scores = _positive_scores(y_score, pos_label=pos_label, classes=classes)

@@ -4,6 +4,8 @@ import numbers
 
 import numpy as np
 
+from ._base import require_matplotlib
+
 __all__ = ["plot_grad_cam"]
 
 
@@ -78,6 +80,7 @@ def plot_grad_cam(
     >>> len(fig.axes), fig.axes[0].get_title()
     (4, 'a\\np = 0.900')
     """
+    require_matplotlib("skcxr.plotting.plot_grad_cam")
     import matplotlib.pyplot as plt
 
     images = _as_gray_images(images)

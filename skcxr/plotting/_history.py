@@ -5,6 +5,8 @@ from collections.abc import Mapping
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
+from ._base import require_matplotlib
+
 __all__ = ["plot_history"]
 
 
@@ -80,6 +82,7 @@ def plot_history(history, *, metrics=("loss", "accuracy"), ax=None):
     >>> [line.get_label() for line in fig.axes[0].lines]
     ['train', 'validation']
     """
+    require_matplotlib("skcxr.plotting.plot_history")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
