@@ -288,6 +288,7 @@ class CXRClassifier(KerasClassifier):
         Returns
         -------
         self : CXRClassifier
+            The fitted classifier.
         """
         self._augmentation_spec = self._check_params()
         configure_tf_threads()

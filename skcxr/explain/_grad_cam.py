@@ -375,6 +375,7 @@ def central_mask(shape, *, margin=0.15):
     Returns
     -------
     mask : ndarray of bool, shape (height, width)
+        True inside the central rectangle.
 
     Examples
     --------

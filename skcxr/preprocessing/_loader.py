@@ -198,6 +198,7 @@ class XRayLoader(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : XRayLoader
+            The loader (it learns nothing from the paths).
 
         Examples
         --------

@@ -175,6 +175,7 @@ class XRayNormalizer(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : XRayNormalizer
+            The fitted normalizer.
 
         Examples
         --------
@@ -198,6 +199,7 @@ class XRayNormalizer(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_new : ndarray of the same shape and dtype as ``X``
+            The normalized images.
 
         Examples
         --------
