@@ -15,7 +15,8 @@ The pipeline decodes, resizes and normalises the images itself (any format
 :class:`skcxr.XRayLoader` reads). A joblib file of a bare fitted
 :class:`skcxr.CXRClassifier` also works: a loader matching its input shape is
 put in front of it. A file that cannot be read stops the run with an error
-naming it.
+naming it; so does a ``--model`` file that is truncated, corrupt, a ``.keras``
+archive or anything but a fitted pipeline, with the way to get a good one.
 
 Usage::
 
@@ -46,8 +47,19 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+_TRAIN_HINT = ("write one with python examples/plot_train_evaluate.py "
+               "(skcxr_output/model.joblib) or joblib.dump(fitted_pipeline, path)")
+
+
+def _bad_model(path, problem):
+    return SystemExit(f"cannot use --model {path}: {problem}; pass a joblib file of a fitted "
+                      f"Pipeline or CXRClassifier: {_TRAIN_HINT}")
+
+
 def load_pipeline(path):
-    """A fitted estimator that takes image paths."""
+    """A fitted estimator that takes image paths, or SystemExit naming the file and the fix."""
+    import zipfile
+
     import joblib
     from sklearn.pipeline import make_pipeline
 
@@ -56,12 +68,29 @@ def load_pipeline(path):
     if not os.path.isfile(path):
         raise SystemExit(f"no model at {path}: train one first with "
                          "python examples/plot_train_evaluate.py, or pass --model")
-    model = joblib.load(path)
+    if zipfile.is_zipfile(path):  # .keras files are zip archives
+        raise _bad_model(path, "it is a Keras model archive (.keras, as written by "
+                               "CXRClassifier.save_model) holding the network only, without "
+                               "the preprocessing and class names (open such files with "
+                               "keras.models.load_model)")
+    try:
+        model = joblib.load(path)
+    except Exception as exc:  # truncated, corrupt, not a pickle at all
+        raise _bad_model(path, f"it could not be unpickled ({type(exc).__name__}: {exc}); "
+                               "the file is truncated, corrupt or not a joblib file") from None
     if hasattr(model, "steps"):
-        return model
-    height, width, channels = model.model_.input_shape[1:]  # a bare CXRClassifier
-    loader = XRayLoader(size=(height, width), color_mode="grayscale" if channels == 1 else "rgb")
-    return make_pipeline(loader, model)
+        pipe = model
+    elif hasattr(model, "model_") and hasattr(model, "classes_"):  # a bare fitted CXRClassifier
+        height, width, channels = model.model_.input_shape[1:]
+        loader = XRayLoader(size=(height, width),
+                            color_mode="grayscale" if channels == 1 else "rgb")
+        pipe = make_pipeline(loader, model)
+    else:
+        raise _bad_model(path, f"it holds a {type(model).__name__}, not a fitted Pipeline "
+                               "or CXRClassifier")
+    if not hasattr(pipe, "predict_proba") or not hasattr(pipe[-1], "classes_"):
+        raise _bad_model(path, f"its {type(pipe[-1]).__name__} is not a fitted classifier")
+    return pipe
 
 
 def main(argv=None):
@@ -71,7 +100,10 @@ def main(argv=None):
     classes = list(pipe.classes_)
     if args.pos_label not in classes:
         raise SystemExit(f"--pos-label {args.pos_label!r} is not a class of the model {classes}")
-    proba = pipe.predict_proba(args.images)
+    try:
+        proba = pipe.predict_proba(args.images)
+    except (OSError, ValueError) as exc:  # the message names the image file
+        raise SystemExit(f"cannot classify: {exc}") from None
     rows = []
     for path, p in zip(args.images, proba):
         predicted = classes[int(p.argmax())]

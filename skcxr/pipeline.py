@@ -18,6 +18,10 @@ from sklearn.pipeline import Pipeline
 #:   epoch 8 on a degenerate model; a fixed 40 epochs on all the training
 #:   images with augmentation does better (no augmentation overfits).
 #: * 128 px beats 96 px; CLAHE beats global histogram equalisation.
+#:
+#: These are also the constructor defaults of XRayLoader, XRayNormalizer and
+#: CXRClassifier (tests/test_classifier_params.py checks that they agree),
+#: so ``XRayLoader()`` alone already loads the measured way.
 DEFAULT_PARAMS = {
     "loader": {
         "size": (128, 128),

@@ -173,3 +173,50 @@ def test_example_starts_with_a_titled_docstring_and_shares_the_flags(name):
         for flag in ("--quick", "--output-dir", "--covid-root", "--pneumonia-root"):
             assert flag in source, f"{name} lacks {flag}"
         assert "SKCXR_EXAMPLE_QUICK" in source
+
+
+def test_predict_one_image(trained, tmp_path):
+    """The most common use: one file (scikeras squeezed a single row to shape (2,))."""
+    from skcxr.datasets import make_synthetic_cxr
+
+    out, _ = trained
+    path = make_synthetic_cxr(1, tmp_path / "one", image_size=48, random_state=4)["path"][0]
+    result = run_example("predict.py", "--model", out / "model.joblib", path, cwd=tmp_path)
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{path}\tP(covid)=")
+
+
+def _bad_model_files(folder, trained_model):
+    import pickle
+    import zipfile
+
+    folder.mkdir()
+    files = {}
+    data = trained_model.read_bytes()
+    files["truncated"] = folder / "truncated.joblib"
+    files["truncated"].write_bytes(data[: len(data) // 2])
+    files["corrupt"] = folder / "corrupt.joblib"
+    files["corrupt"].write_bytes(b"\x00not a pickle\xff" * 100)
+    files["keras"] = folder / "model.keras"
+    with zipfile.ZipFile(files["keras"], "w") as archive:
+        archive.writestr("config.json", "{}")
+    files["dict"] = folder / "dict.joblib"
+    files["dict"].write_bytes(pickle.dumps({"classes": ["covid", "non-covid"]}))
+    return files
+
+
+@pytest.mark.parametrize("kind, reason", [
+    ("truncated", "could not be unpickled"), ("corrupt", "could not be unpickled"),
+    ("keras", "Keras model archive"), ("dict", "holds a dict"),
+])
+def test_predict_names_a_bad_model_file_and_the_fix(trained, tmp_path, kind, reason):
+    out, _ = trained
+    model = _bad_model_files(tmp_path / "models", out / "model.joblib")[kind]
+    image = tmp_path / "x.png"
+    image.write_bytes(b"")  # never reached: the model is checked first
+    result = run_example("predict.py", "--model", model, image, cwd=tmp_path, check=False)
+    assert result.returncode != 0
+    message = result.stderr.strip().splitlines()[-1]
+    assert str(model) in message and reason in message, result.stderr[-2000:]
+    assert "plot_train_evaluate.py" in message  # the fix
+    assert "Traceback" not in result.stderr

@@ -217,3 +217,136 @@ def test_bad_resize_and_resample(kinds):
 def test_bad_path_type():
     with pytest.raises(TypeError, match=r"str or os.PathLike.*int"):
         read_image(123)
+
+
+# ------------------------------------------- issue 11, item 7: frames and 16-bit colour
+def _write_png16(path, samples, filter_type=1):
+    """A 16-bit PNG (grey, grey+alpha, RGB or RGBA by channel count), written by hand.
+
+    Pillow cannot write 16-bit colour PNGs. Rows use the Sub filter by default
+    (each byte minus the byte one pixel to the left), so a reader that
+    unfilters with the wrong pixel size gets different values.
+    """
+    import struct
+    import zlib
+
+    samples = np.asarray(samples, dtype=np.uint16)
+    if samples.ndim == 2:
+        samples = samples[..., None]
+    height, width, channels = samples.shape
+    colour_type = {1: 0, 2: 4, 3: 2, 4: 6}[channels]
+    rows = np.ascontiguousarray(samples.astype(">u2")).view(np.uint8).reshape(height, -1)
+    bpp = channels * 2
+    if filter_type == 1:
+        filtered = rows.copy()
+        filtered[:, bpp:] = rows[:, bpp:] - rows[:, :-bpp]  # uint8 wraps modulo 256
+    else:
+        filtered = rows
+    raw = b"".join(bytes([filter_type]) + row.tobytes() for row in filtered)
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 16, colour_type, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+@pytest.mark.parametrize("filter_type", [0, 1])
+def test_sixteen_bit_rgb_png_holding_12_bit_data_keeps_its_range(tmp_path, channels, filter_type):
+    # a grey 12-bit ramp (0..4095) stored as 16-bit RGB(A): Pillow alone
+    # keeps the high byte, 0..15, i.e. a nearly black image of 16 levels
+    ramp = np.tile(np.linspace(0, 4095, 64).round(), (8, 1)).astype(np.uint16)
+    samples = np.stack([ramp] * 3 + ([np.full_like(ramp, 65535)] if channels == 4 else []), -1)
+    path = _write_png16(tmp_path / "rgb12.png", samples, filter_type)
+    with Image.open(path) as im:
+        assert np.asarray(im)[..., :3].max() <= 15  # what Pillow gives by itself
+    img = read_image(path)
+    expected = np.rint(ramp / 4095 * 255)
+    np.testing.assert_array_equal(img, expected)  # exact 16-bit samples, min..max scaled
+    assert len(np.unique(img)) == 64
+    np.testing.assert_array_equal(read_image(path, color_mode="rgb")[..., 1], expected)
+
+
+def test_sixteen_bit_rgba_png_composited_on_black(tmp_path):
+    value = np.full((4, 8), 4000, dtype=np.uint16)
+    alpha = np.zeros((4, 8), dtype=np.uint16)
+    alpha[:, 4:] = 65535
+    samples = np.stack([value, value, value, alpha], -1)
+    samples[0, 0, :3] = 0  # a black pixel: the range is 0..4000
+    img = read_image(_write_png16(tmp_path / "rgba.png", samples))
+    assert (img[:, :4] == 0).all() and (img[:, 4:] == 255).all()
+
+
+def test_sixteen_bit_grey_alpha_png_raises_naming_the_file(tmp_path):
+    path = _write_png16(tmp_path / "la16.png", np.zeros((4, 4, 2), dtype=np.uint16) + 1000)
+    with pytest.raises(ImageReadError, match=r"la16\.png.*16-bit grey \+ alpha"):
+        read_image(path)
+
+
+@pytest.mark.parametrize("fmt, name", [("TIFF", "stack.tif"), ("GIF", "anim.gif"),
+                                       ("PNG", "anim.png")])
+def test_multi_frame_file_raises_with_the_frame_count(tmp_path, fmt, name):
+    frames = [Image.fromarray(np.full((16, 16), 60 * k, dtype=np.uint8)) for k in range(3)]
+    path = tmp_path / name
+    frames[0].save(path, format=fmt, save_all=True, append_images=frames[1:])
+    with Image.open(path) as im:
+        assert im.n_frames == 3
+    with pytest.raises(ImageReadError, match=rf"{re.escape(name)}.*holds 3 frames \({fmt}\)"):
+        read_image(path)
+
+
+def test_single_frame_tiff_and_gif_still_read(tmp_path):
+    for name in ("one.tif", "one.gif"):
+        Image.fromarray(np.full((16, 16), 120, dtype=np.uint8)).save(tmp_path / name)
+        assert read_image(tmp_path / name).max() == 120
+
+
+# --------------------------- issue 11, item 5: one decoder for the duplicate check
+def _sixteen_bit_picture(seed, size=48):
+    """A distinct smooth 16-bit picture: every value above 255 (Pillow's 'L' clips it)."""
+    from scipy import ndimage
+
+    field = ndimage.gaussian_filter(np.random.RandomState(seed).standard_normal((size, size)), 4)
+    field = (field - field.min()) / np.ptp(field)
+    return Image.fromarray((1000 + field * 3000).astype(np.uint16))
+
+
+def test_distinct_16_bit_pictures_of_two_patients_stay_two_rows_and_two_patients(tmp_path):
+    import pandas as pd
+
+    from skcxr.datasets import find_duplicate_images, make_covid_dataset
+
+    (tmp_path / "images").mkdir()
+    for seed, name in enumerate(["a16.png", "b16.png"]):
+        _sixteen_bit_picture(seed).save(tmp_path / "images" / name)
+    with Image.open(tmp_path / "images" / "a16.png") as im:
+        assert im.mode.startswith("I")
+    pd.DataFrame({
+        "patientid": ["1", "2"], "offset": 0, "sex": "F", "age": 40,
+        "finding": ["COVID-19", "Pneumonia"], "view": "PA", "modality": "X-ray",
+        "folder": "images", "filename": ["a16.png", "b16.png"],
+    }).to_csv(tmp_path / "metadata.csv", index=False)
+    paths = [tmp_path / "images" / "a16.png", tmp_path / "images" / "b16.png"]
+    assert find_duplicate_images(paths).empty  # before: both white, correlation 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no DuplicateImageWarning either
+        table = make_covid_dataset(tmp_path, balance=False)
+    assert len(table) == 2
+    assert table["patientid"].nunique() == 2
+    # and a copy of one of them is still found
+    _sixteen_bit_picture(0).save(tmp_path / "a16_copy.png")
+    pairs = find_duplicate_images(paths + [tmp_path / "a16_copy.png"])
+    assert pairs[["first", "second"]].values.tolist() == [[0, 2]]
+
+
+def test_duplicate_check_names_an_unreadable_file(tmp_path):
+    from skcxr.datasets import find_duplicate_images
+
+    Image.fromarray(np.zeros((8, 8), dtype=np.uint8)).save(tmp_path / "ok.png")
+    (tmp_path / "bad.png").write_text("not a picture")
+    with pytest.raises(ImageReadError, match=r"bad\.png"):
+        find_duplicate_images([tmp_path / "ok.png", tmp_path / "bad.png"])

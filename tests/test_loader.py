@@ -32,8 +32,9 @@ def paths(kinds):
 def test_public_name():
     assert skcxr.XRayLoader is XRayLoader
     assert XRayLoader().get_params() == {
-        "size": (150, 150), "color_mode": "grayscale", "resize": "stretch",
+        "size": (128, 128), "color_mode": "grayscale", "resize": "crop",
         "dtype": "float32", "path_column": "path", "n_jobs": None, "verbose": 0,
+        "dicom_voi": "auto",
     }
 
 
@@ -209,9 +210,9 @@ def test_bad_input_structure(X, error, pattern):
 
 @pytest.mark.parametrize(
     "params, pattern",
-    [({"color_mode": "greyscale"}, "color_mode must be one of"), ({"size": 150}, r"size must be \(height, width\)"),
+    [({"color_mode": "greyscale"}, "'color_mode' parameter of XRayLoader must be a str among"), ({"size": 150}, r"size must be \(height, width\)"),
      ({"size": (150, 0)}, "size must be"), ({"size": (150.0, 150.0)}, "size must be"),
-     ({"resize": "fit"}, "resize must be one of"), ({"dtype": "float64"}, "dtype must be one of"),
+     ({"resize": "fit"}, "'resize' parameter .* among .*'crop'"), ({"dtype": "float64"}, "'dtype' parameter .* among"),
      ({"n_jobs": 0}, "n_jobs"), ({"verbose": "yes"}, "verbose")],
 )
 def test_bad_parameters_named(paths, params, pattern):

@@ -141,7 +141,7 @@ def test_bad_input(X, error, pattern):
 
 @pytest.mark.parametrize(
     "params, pattern",
-    [({"method": "equalize"}, "method must be one of"), ({"clip_limit": 0}, "clip_limit"),
+    [({"method": "equalize"}, "'method' parameter of XRayNormalizer must be a str among"), ({"clip_limit": 0}, "clip_limit"),
      ({"clip_limit": 2.0}, "clip_limit"), ({"nbins": 1}, "nbins"), ({"kernel_size": 0}, "kernel_size"),
      ({"kernel_size": (8, "a")}, "kernel_size"), ({"n_jobs": 0}, "n_jobs")],
 )

@@ -76,15 +76,38 @@ def make_augmenter(spec):
     return keras.Sequential(stack, name="augmentation")
 
 
-def training_dataset(X, y, sample_weight, *, batch_size, augmenter, seed):
-    """A shuffled, batched ``tf.data.Dataset`` whose batches pass ``augmenter``."""
+def training_dataset(X, y, sample_weight, *, batch_size, epochs, seed, augmenter=None):
+    """A batched ``tf.data.Dataset`` covering ``epochs`` shuffled passes over the data.
+
+    Each pass visits the images in its own order, a permutation drawn from
+    ``numpy.random.RandomState(seed)``; nothing depends on TensorFlow's (or
+    any other) global seed. Batches of training images pass ``augmenter``
+    (if not None). Fit with ``steps_per_epoch=ceil(len(X) / batch_size)``
+    so that Keras keeps one iterator over all the passes.
+
+    Returns
+    -------
+    dataset : tf.data.Dataset
+    steps_per_epoch : int
+    """
+    import numpy as np
     import tensorflow as tf
 
-    tensors = (X, y) if sample_weight is None else (X, y, sample_weight)
-    ds = tf.data.Dataset.from_tensor_slices(tensors)
-    ds = ds.shuffle(len(X), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    n = len(X)
+    rng = np.random.RandomState(seed)
+    orders = np.stack([rng.permutation(n) for _ in range(epochs)]).astype(np.int64)
+    tensors = tuple(
+        tf.convert_to_tensor(t) for t in ((X, y) if sample_weight is None else (X, y, sample_weight))
+    )
+    ds = tf.data.Dataset.from_tensor_slices(orders).flat_map(
+        lambda order: tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+    )
 
-    def augment(x, *rest):
-        return (augmenter(x, training=True), *rest)
+    def take(index):
+        batch = tuple(tf.gather(t, index) for t in tensors)
+        if augmenter is None:
+            return batch
+        return (augmenter(batch[0], training=True), *batch[1:])
 
-    return ds.map(augment).prefetch(tf.data.AUTOTUNE)
+    steps = -(-n // batch_size)
+    return ds.map(take).prefetch(tf.data.AUTOTUNE), steps

@@ -1,7 +1,6 @@
 """CXRClassifier: a Keras CNN as a scikit-learn classifier (scikeras subclass)."""
 
 import inspect
-import numbers
 from collections import defaultdict
 from pathlib import Path
 
@@ -12,12 +11,16 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import ClassifierTags
 
-from ..architectures import get_architecture
-from ._augment import check_augmentation, make_augmenter, training_dataset
-from ._inputs import as_unit_float, split_validation
-from ._runtime import configure_tf_threads, draw_seed, seeded
+from ._build import build_model, model_from_bytes, model_to_bytes
+from ._inputs import as_unit_float
+from ._params import PARAMETER_CONSTRAINTS, check_keyword
+from ._runtime import check_not_forked, configure_tf_threads
+from ._training import TrainingMixin
 
-class CXRClassifier(KerasClassifier):
+_PACKED_MODEL = "_model_keras_bytes"
+
+
+class CXRClassifier(TrainingMixin, KerasClassifier):
     """Chest X-ray CNN classifier with the scikit-learn API.
 
     A :class:`scikeras.wrappers.KerasClassifier` whose network comes from the
@@ -36,38 +39,44 @@ class CXRClassifier(KerasClassifier):
         Further keyword arguments for the builder.
     fc_units : int or tuple of int, default=None
         Dense units of the head, passed to the builder when not None.
-    dropout : float or tuple of float, default=None
-        Dropout of the dense layers, passed to the builder when not None.
+    dropout : float, tuple of float or None, default=0.3
+        Dropout of the dense layers, passed to the builder when not None
+        (a custom builder without a ``dropout`` argument gets nothing at the
+        default, and raises for any other value).
     optimizer : str, keras optimizer class or instance, default="adam"
         Instances are copied from their config for each fit.
     learning_rate : float, default=1e-3
         Learning rate given to the optimizer.
-    epochs : int, default=20
+    epochs : int, default=40
         Maximum number of passes over the training data.
     batch_size : int, default=32
         Images per gradient step (and per prediction batch).
-    class_weight : dict, "balanced" or None, default=None
-        Class weights, turned into sample weights.
+    class_weight : dict, "balanced" or None, default="balanced"
+        Class weights, multiplied into (a copy of) the sample weights.
     validation_split : float, default=0.0
         Fraction of the training data held out (stratified, shuffled with
         the fit's seed) to report ``val_loss`` / ``val_accuracy`` per epoch.
     early_stopping : int or None, default=None
         Patience in epochs: stop when ``val_loss`` has not improved for that
         many epochs and keep the best weights. Needs ``validation_split > 0``.
-    augmentation : None, bool or dict, default=None
+    augmentation : None, bool or dict, default=True
         Random rotations / zooms / shifts of training batches (never at
         prediction). True uses small defaults; a dict sets ``rotation``
         (degrees), ``zoom``, ``shift`` (fractions), ``fill_mode``.
     callbacks : list of keras callbacks, default=None
         Extra callbacks for ``Model.fit``.
-    random_state : int, RandomState instance or None, default=None
+    random_state : int in [0, 2**31 - 1], RandomState instance or None, default=None
         Seeds weights, shuffling, dropout, augmentation and the validation
-        split. Two fits with the same int give identical predictions.
+        split. Two fits with the same int give identical predictions, also
+        when other threads use Python's :mod:`random` meanwhile (threading
+        or Dask backends).
     verbose : int, default=0
         Keras progress output during fit (0 silent, 1 bar, 2 line per epoch).
     **kwargs
-        scikeras routed parameters such as ``optimizer__beta_1`` or
-        ``fit__validation_freq``.
+        Routed parameters starting with ``optimizer__`` (e.g.
+        ``optimizer__beta_1``), ``fit__`` (``fit__validation_freq``),
+        ``predict__``, ``callbacks__`` or ``score__``. Any other keyword
+        raises a TypeError that suggests the intended name.
 
     Attributes
     ----------
@@ -81,13 +90,23 @@ class CXRClassifier(KerasClassifier):
         Dtype of the images seen at fit (uint8 images are divided by 255).
     random_seed_ : int
         Seed used by the last fit (reuse it as ``random_state`` to repeat it).
+    X_shape_ : tuple
+        Shape of the training images ``(n_samples, height, width, channels)``;
+        ``n_features_in_`` is not set (images have no feature count).
 
     Notes
     -----
+    The defaults are the measured ones of
+    :data:`skcxr.pipeline.DEFAULT_PARAMS`: five_block with dropout 0.3,
+    Adam at 1e-3, 40 epochs of batches of 32, balanced class weights and
+    augmentation. :meth:`fit`, :meth:`partial_fit` and :meth:`initialize`
+    all validate the parameters, cap TensorFlow's threads and seed.
+
     The seeding policy and the thread caps are described in
     :mod:`skcxr.classifier._runtime`. With ``n_jobs > 1`` use joblib's
     default loky backend: fork-based backends (``"multiprocessing"``, or
-    ``fork`` start methods) deadlock once TensorFlow has run in the parent.
+    ``fork`` start methods) deadlock once TensorFlow has run in the parent;
+    the classifier raises a RuntimeError there instead of hanging.
     Loky workers get one TF thread pool sized ``cpu_count // n_jobs``.
 
     Examples
@@ -111,21 +130,23 @@ class CXRClassifier(KerasClassifier):
     warm_start = False
     loss = None
 
+    _parameter_constraints = PARAMETER_CONSTRAINTS
+
     def __init__(
         self,
         architecture="five_block",
         *,
         architecture_params=None,
         fc_units=None,
-        dropout=None,
+        dropout=0.3,
         optimizer="adam",
         learning_rate=1e-3,
-        epochs=20,
+        epochs=40,
         batch_size=32,
-        class_weight=None,
+        class_weight="balanced",
         validation_split=0.0,
         early_stopping=None,
-        augmentation=None,
+        augmentation=True,
         callbacks=None,
         random_state=None,
         verbose=0,
@@ -146,23 +167,48 @@ class CXRClassifier(KerasClassifier):
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
+        for name in kwargs:
+            check_keyword(name, self._named_params())
         vars(self).update(kwargs)
         if kwargs:
             self._user_params = set(kwargs)
 
     __repr__ = BaseEstimator.__repr__
 
-    def _get_param_names(self):
-        signature = inspect.signature(type(self).__init__).parameters.values()
-        names = sorted(
-            p.name
-            for p in signature
+    @classmethod
+    def _named_params(cls):
+        return {
+            p.name: p.default
+            for p in inspect.signature(cls.__init__).parameters.values()
             if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
-        )
+        }
+
+    def _get_param_names(self):
         routed = sorted(
             k for k in vars(self) if "__" in k and not k.startswith("_") and not k.endswith("_")
         )
-        return names + routed
+        return sorted(self._named_params()) + routed
+
+    def set_params(self, **params):
+        """Set parameters; routed keywords (``optimizer__beta_1``) as in the constructor.
+
+        Parameters
+        ----------
+        **params
+            Parameter names and values.
+
+        Returns
+        -------
+        self : CXRClassifier
+        """
+        names = self._named_params()
+        for key in params:
+            if key not in names:
+                try:
+                    check_keyword(key, names)
+                except TypeError as exc:
+                    raise ValueError(str(exc).replace("keyword argument", "parameter")) from None
+        return super().set_params(**params)
 
     def __sklearn_tags__(self):
         # scikeras 0.13 predates the Tags API: without this, is_classifier()
@@ -179,169 +225,52 @@ class CXRClassifier(KerasClassifier):
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")
 
+    # ------------------------------------------------------- persistence
     def __getstate__(self):
-        state = super().__getstate__()
-        # Callbacks hold a reference to the model; they are rebuilt per fit.
-        for key in ("_fit_callbacks", "_predict_callbacks"):
+        # Plain types only, so that pickle, joblib and skops.io all work: the
+        # network travels as .keras bytes (weights and optimizer state).
+        state = dict(vars(self))
+        for key in ("_fit_callbacks", "_predict_callbacks"):  # hold the model; rebuilt per fit
             state.pop(key, None)
+        model = state.pop("model_", None)
+        if model is not None:
+            state[_PACKED_MODEL] = model_to_bytes(model)
+        if "history_" in state:
+            state["history_"] = {k: list(v) for k, v in state["history_"].items()}
         return state
 
+    def __setstate__(self, state):
+        state = dict(state)
+        packed = state.pop(_PACKED_MODEL, None)
+        if "history_" in state:
+            state["history_"] = defaultdict(list, state["history_"])
+        vars(self).update(state)
+        if packed is not None:
+            check_not_forked()
+            self.model_ = model_from_bytes(packed)
+
     # ------------------------------------------------------------- checks
-    def _check_params(self):
-        def positive_int(name):
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-        positive_int("epochs")
-        positive_int("batch_size")
-        if not isinstance(self.learning_rate, numbers.Real) or not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be a positive number, got {self.learning_rate!r}")
-        if not isinstance(self.validation_split, numbers.Real) or not 0 <= self.validation_split < 1:
-            raise ValueError(f"validation_split must lie in [0, 1), got {self.validation_split!r}")
-        if self.early_stopping is not None:
-            positive_int("early_stopping")
-            if not self.validation_split:
-                raise ValueError(
-                    "early_stopping monitors val_loss: set validation_split > 0 "
-                    f"(got early_stopping={self.early_stopping}, validation_split=0)"
-                )
-        if self.class_weight is not None and not (
-            self.class_weight == "balanced" or isinstance(self.class_weight, dict)
-        ):
-            raise ValueError(
-                f"class_weight must be None, 'balanced' or a dict, got {self.class_weight!r}"
-            )
-        if self.architecture_params is not None and not isinstance(self.architecture_params, dict):
-            raise ValueError(
-                f"architecture_params must be a dict or None, got {self.architecture_params!r}"
-            )
-        get_architecture(self.architecture)  # unknown names list the registered ones
-        return check_augmentation(self.augmentation)
-
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
         if X is not None:
             if reset:
-                self.input_dtype_ = np.asarray(X).dtype
+                self.input_dtype_ = np.asarray(X).dtype if not isinstance(X, list) else None
             X = as_unit_float(X)
-        return super()._validate_data(X, y, reset=reset, y_numeric=y_numeric)
+            if reset and self.input_dtype_ is None:
+                self.input_dtype_ = X.dtype
+        X, y = super()._validate_data(X, y, reset=reset, y_numeric=y_numeric)
+        if reset:  # scikeras would set it to the image height
+            vars(self).pop("n_features_in_", None)
+        return X, y
 
     # ---------------------------------------------------------- building
-    def _make_optimizer(self):
-        import keras
-
-        opt = self.optimizer
-        routed = route_params(self.get_params(), "optimizer", pass_filter=set(), strict=True)
-        if isinstance(opt, keras.optimizers.Optimizer):
-            config = {**opt.get_config(), **routed, "learning_rate": self.learning_rate}
-            return type(opt).from_config(config)
-        if isinstance(opt, str):
-            try:
-                opt = type(keras.optimizers.get(opt))
-            except ValueError as exc:
-                raise ValueError(f"unknown optimizer {self.optimizer!r}: {exc}") from None
-        if not (isinstance(opt, type) and issubclass(opt, keras.optimizers.Optimizer)):
-            raise ValueError(
-                "optimizer must be a name ('adam', 'rmsprop', 'sgd', ...), a keras "
-                f"optimizer class or instance, got {self.optimizer!r}"
-            )
-        return opt(learning_rate=self.learning_rate, **routed)
-
     def _build_keras_model(self):
-        # Replaces scikeras's version; seeding is done by fit (see _runtime).
+        # Replaces scikeras's version; seeding is done by _training_call.
         self._random_state = None
         if self.n_classes_ is None or self.n_classes_ < 2:
             raise ValueError(
                 f"CXRClassifier needs at least two classes in y, got {list(self.classes_ or [])}"
             )
-        builder = get_architecture(self.architecture)
-        hyperparameters = dict(self.architecture_params or {})
-        for name in ("fc_units", "dropout"):
-            if getattr(self, name) is not None:
-                hyperparameters[name] = getattr(self, name)
-        model = builder(tuple(self.X_shape_[1:]), self.n_classes_, **hyperparameters)
-        model.compile(
-            optimizer=self._make_optimizer(),
-            loss="sparse_categorical_crossentropy",
-            metrics=["accuracy"],
-        )
-        # Build the optimizer's slots now (zeros, as the first step would): a model
-        # pickled before fit then reloads its optimizer without a variable-count warning.
-        model.optimizer.build(model.trainable_variables)
-        return model
-
-    # ----------------------------------------------------------- fitting
-    def fit(self, X, y, sample_weight=None, **kwargs):
-        """Build a fresh network and train it on images ``X`` and labels ``y``.
-
-        Parameters
-        ----------
-        X : array of shape (n_samples, height, width, channels)
-            float images in [0, 1] or uint8 images; 1 or 3 channels.
-        y : array-like of shape (n_samples,)
-            Labels, e.g. ``"covid"`` / ``"non-covid"``.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Per-image weights (multiplied by ``class_weight``).
-        **kwargs
-            Passed to ``keras.Model.fit`` (prefer ``fit__`` parameters).
-
-        Returns
-        -------
-        self : CXRClassifier
-            The fitted classifier.
-        """
-        self._augmentation_spec = self._check_params()
-        configure_tf_threads()
-        self.random_seed_ = draw_seed(self.random_state)
-        with seeded(self.random_seed_):
-            super().fit(X, y, sample_weight=sample_weight, **kwargs)
-        return self
-
-    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        import keras
-
-        seed = getattr(self, "random_seed_", None)
-        validation_data = None
-        if self.validation_split:
-            train, val = split_validation(y, self.validation_split, seed)
-            validation_data = (X[val], y[val]) + (
-                () if sample_weight is None else (sample_weight[val],)
-            )
-            X, y = X[train], y[train]
-            sample_weight = None if sample_weight is None else sample_weight[train]
-
-        callbacks = list(self._fit_callbacks)
-        if self.early_stopping is not None:
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor="val_loss", patience=self.early_stopping, restore_best_weights=True
-                )
-            )
-        fit_args = {
-            "epochs": initial_epoch + epochs,
-            "initial_epoch": initial_epoch,
-            "validation_data": validation_data,
-            "callbacks": callbacks,
-            "verbose": self.verbose,
-        }
-        fit_args.update(route_params(self.get_params(), "fit", pass_filter=set(), strict=True))
-        fit_args.update(kwargs)
-        spec = getattr(self, "_augmentation_spec", None)
-        if spec is None:
-            hist = self.model_.fit(
-                X, y, batch_size=self.batch_size, sample_weight=sample_weight, shuffle=True, **fit_args
-            )
-        else:
-            data = training_dataset(
-                X, y, sample_weight, batch_size=self.batch_size,
-                augmenter=make_augmenter(spec), seed=seed,
-            )
-            hist = self.model_.fit(data, shuffle=False, **fit_args)  # shuffled above
-
-        if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
-            self.history_ = defaultdict(list)
-        for key, values in hist.history.items():
-            self.history_[key] += [float(v) for v in values]
+        return build_model(self, self._named_params())
 
     # -------------------------------------------------------- predicting
     def _predict_raw(self, X, **kwargs):
@@ -355,6 +284,42 @@ class CXRClassifier(KerasClassifier):
         args.update(route_params(self.get_params(), "predict", pass_filter=set(), strict=True))
         args.update(kwargs)
         return self.model_.predict(X, **args)
+
+    def predict_proba(self, X, **kwargs):
+        """Class probabilities, shape ``(n_samples, n_classes)``, also for one image.
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, height, width, channels)
+            Images, as for :meth:`fit`.
+        **kwargs
+            Passed to ``keras.Model.predict``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        outputs = self._predict_raw(X, **kwargs)
+        proba = self.target_encoder_.inverse_transform(outputs, return_proba=True)
+        return np.asarray(proba).reshape(len(outputs), -1)  # scikeras squeezes one row
+
+    def predict(self, X, **kwargs):
+        """Most probable class of each image, shape ``(n_samples,)``.
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, height, width, channels)
+            Images, as for :meth:`fit`.
+        **kwargs
+            Passed to ``keras.Model.predict``.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X, **kwargs)  # raises NotFittedError first
+        return np.asarray(self.classes_)[proba.argmax(axis=1)]
 
     def save_model(self, path):
         """Export the trained network to a ``.keras`` file.

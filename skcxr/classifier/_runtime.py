@@ -1,17 +1,18 @@
-"""Process-wide TensorFlow settings: seeding and thread caps.
+"""Process-wide TensorFlow settings: seeding policy, thread caps, fork guard.
 
 Determinism policy
 ------------------
 scikeras 0.13 runs ``fit`` inside ``tensorflow_random_state``, which turns
 TensorFlow's op determinism on and, as measured with TF 2.21, leaves it on
 for the rest of the process. :class:`~skcxr.CXRClassifier` therefore never
-uses scikeras's seeding. Each ``fit`` draws one integer seed (``random_state``
-itself, a draw from a ``RandomState``, or for ``None`` a draw from NumPy's
-global generator, as scikit-learn does) and runs inside :func:`seeded`,
-which calls :func:`keras.utils.set_random_seed` (Python, NumPy, TensorFlow
-and Keras' own generators) and afterwards restores Python's and NumPy's
-global generator states and TensorFlow's op-determinism flag. On CPU this
-gives identical weights for identical seeds without op determinism.
+uses scikeras's seeding. Each training call draws one integer seed
+(``random_state`` itself, a draw from a ``RandomState``, or for ``None`` a
+draw from NumPy's global generator, as scikit-learn does) and runs inside
+:func:`skcxr.classifier._seeding.seeded`, which seeds Keras' default seeds
+for the calling thread only: nothing process-wide is read or changed, so
+other threads (a ``threading`` joblib backend, Dask's event loop) cannot
+change a fit. On CPU this gives identical weights for identical seeds
+without op determinism.
 
 Threads
 -------
@@ -20,65 +21,21 @@ TensorFlow sizes its thread pools once, when its runtime starts.
 ``$SKCXR_NUM_THREADS`` or, failing that, ``$OMP_NUM_THREADS``, which joblib's
 loky backend sets to ``cpu_count // n_jobs`` in each worker: ``n_jobs=2`` on
 2 cores then runs one TF thread per worker instead of two each.
+
+Forks
+-----
+A process forked after TensorFlow's runtime started (joblib's
+``"multiprocessing"`` backend, ``multiprocessing`` with the ``fork`` start
+method) deadlocks in its first TensorFlow call. :func:`check_not_forked`,
+called before every TensorFlow call of the classifier, raises instead.
 """
 
-import contextlib
 import os
-import random
+import sys
 
-import numpy as np
-from sklearn.utils import check_random_state
+from ._seeding import draw_seed, seeded  # noqa: F401  (re-exported)
 
 THREADS_ENV = "SKCXR_NUM_THREADS"
-_MAX_SEED = 2**31 - 1
-
-
-def draw_seed(random_state):
-    """One integer seed for a fit.
-
-    Parameters
-    ----------
-    random_state : int, RandomState instance or None
-        An int is used as is; otherwise an int is drawn from the generator
-        (NumPy's global one for None).
-
-    Returns
-    -------
-    int
-    """
-    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
-        if not 0 <= random_state <= _MAX_SEED:
-            raise ValueError(
-                f"random_state must lie in [0, {_MAX_SEED}], got {random_state}"
-            )
-        return int(random_state)
-    return int(check_random_state(random_state).randint(0, _MAX_SEED))
-
-
-@contextlib.contextmanager
-def seeded(seed):
-    """Seed Python, NumPy, TensorFlow and Keras for the duration of the block.
-
-    Python's and NumPy's global generator states and TensorFlow's
-    op-determinism flag are restored on exit.
-    """
-    import keras
-    from tensorflow.python.framework import config as tf_config
-
-    python_state = random.getstate()
-    numpy_state = np.random.get_state()
-    determinism = tf_config.is_op_determinism_enabled()
-    keras.utils.set_random_seed(seed)
-    try:
-        yield
-    finally:
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)
-        if tf_config.is_op_determinism_enabled() != determinism:
-            if determinism:
-                tf_config.enable_op_determinism()
-            else:
-                tf_config.disable_op_determinism()
 
 
 def _requested_threads():
@@ -109,6 +66,7 @@ def configure_tf_threads():
     int or None
         The intra-op thread count now in force (None: TensorFlow's default).
     """
+    check_not_forked()
     import tensorflow as tf
 
     n = _requested_threads()
@@ -121,3 +79,41 @@ def configure_tf_threads():
     except RuntimeError:  # runtime already started: pools are fixed
         return current
     return n
+
+
+# ------------------------------------------------------------------ forks
+_FORK = {"tf_started_in_parent": False}
+
+
+def _tf_runtime_started():
+    """True once TensorFlow's eager context exists (pure Python: safe after a fork)."""
+    context = sys.modules.get("tensorflow.python.eager.context")
+    ctx = getattr(context, "_context", None)
+    return getattr(ctx, "_context_handle", None) is not None
+
+
+def _after_fork_in_child():
+    _FORK["tf_started_in_parent"] = _tf_runtime_started()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def check_not_forked():
+    """Raise if this process was forked from one where TensorFlow had started.
+
+    Raises
+    ------
+    RuntimeError
+        Naming the cause and the fix (joblib's default ``loky`` backend).
+    """
+    if _FORK["tf_started_in_parent"]:
+        raise RuntimeError(
+            "CXRClassifier is running in a process forked after TensorFlow had started "
+            "in its parent (joblib's 'multiprocessing' backend, or multiprocessing with "
+            "the 'fork' start method); TensorFlow deadlocks there. Use joblib's default "
+            "'loky' backend (e.g. GridSearchCV(n_jobs=2) without "
+            "parallel_config(backend='multiprocessing')), 'threading', Dask, or the "
+            "'spawn' / 'forkserver' start method"
+        )

@@ -12,6 +12,7 @@ from ._assemble import (
     make_covid_dataset_from_root,
 )
 from ._covid_chestxray import load_covid_chestxray
+from ._dicom import load_dicom_folder
 from ._duplicates import find_duplicate_images
 from ._healthy import load_healthy_folder
 from ._pneumonia import load_pneumonia_folders
@@ -23,6 +24,7 @@ __all__ = [
     "DuplicateImageWarning",
     "find_duplicate_images",
     "load_covid_chestxray",
+    "load_dicom_folder",
     "load_healthy_folder",
     "load_pneumonia_folders",
     "make_covid_dataset",

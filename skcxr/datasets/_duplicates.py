@@ -5,29 +5,29 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from PIL import Image
+
+from ..preprocessing._io import read_image
 
 
 @lru_cache(maxsize=8192)
 def _cached_thumbnail(path, mtime_ns, size):
-    with Image.open(path) as image:
-        image.draft("L", (2 * size, 2 * size))  # fast JPEG decoding at reduced scale
-        image = image.convert("L").resize((size, size), Image.BILINEAR)
-        return np.asarray(image, dtype=np.float64).ravel()
+    # the one decoder: 16-bit images keep their range, DICOM is read, and the
+    # error names the file
+    image = read_image(path, size=(size, size), resample="bilinear")
+    return image.astype(np.float64).ravel()
 
 
 def _thumbnail(path, size):
-    try:
-        return _cached_thumbnail(str(path), os.stat(path).st_mtime_ns, size)
-    except (OSError, ValueError) as exc:
-        raise OSError(f"cannot decode image {path}: {exc}") from exc
+    return _cached_thumbnail(str(path), os.stat(path).st_mtime_ns, size)
 
 
 def find_duplicate_images(paths, *, threshold=0.97, thumbnail_size=32):
     """Find pairs of images that show the same picture.
 
-    Every image is decoded to grayscale and shrunk to a ``thumbnail_size``
-    square; two images are duplicates when the Pearson correlation of their
+    Every image is decoded to grayscale by
+    :func:`skcxr.preprocessing.read_image` (the decoder the loader uses, so
+    16-bit and DICOM images keep their contrast) and shrunk to a
+    ``thumbnail_size`` square; two images are duplicates when the Pearson correlation of their
     thumbnails is at least ``threshold``. This catches copies that were
     re-encoded, resized, re-cropped by a few pixels, re-contrasted or
     annotated (their correlation stays near 1), which comparing bytes

@@ -28,6 +28,11 @@ _WIDE_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")
 _ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
 # Orientations (EXIF tag 274) that swap width and height.
 _TRANSPOSED = (5, 6, 7, 8)
+# 16-bit colour PNG raw modes: Pillow keeps the high byte only; the paired raw
+# mode reads the low byte of the same samples (see _wide_colour).
+_LOW_BYTE_RAWMODES = {"RGB;16B": "RGB;16L", "RGBA;16B": "RGBA;16L"}
+# Formats whose extra frames are not other pictures (MPO: previews of one photo).
+_SINGLE_PICTURE_FORMATS = ("MPO",)
 # Errors Pillow raises on bytes it cannot decode (truncated / corrupt data).
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError)
 
@@ -128,6 +133,46 @@ def _rescale_wide(im):
     return Image.fromarray(out, mode="L")
 
 
+def _png_rawmode(im):
+    """The raw mode of a PNG not loaded yet (None for other formats)."""
+    if im.format != "PNG" or len(im.tile) != 1:
+        return None
+    args = im.tile[0][3]
+    return args if isinstance(args, str) else args[0]
+
+
+def _wide_colour(im, rawmode, path_str, orientation):
+    """A 16-bit colour PNG as 8-bit RGB scaled by its own min..max; None for others.
+
+    Pillow decodes such files to 8 bits by keeping the high byte of every
+    sample, which leaves 12-bit data in 0..15. A second decode of the same
+    file with the little-endian raw mode yields the low bytes; together they
+    are the exact 16-bit samples.
+    """
+    if rawmode == "LA;16B":  # no low-byte unpacker in Pillow for grey + alpha
+        raise ImageReadError(
+            f"{path_str!r} is a 16-bit grey + alpha PNG: Pillow reads only the top 8 "
+            "bits of each sample, which loses the range of 10-12 bit data; save it "
+            "as 16-bit grey without alpha (or as 8-bit)")
+    if rawmode not in _LOW_BYTE_RAWMODES:
+        return None
+    with Image.open(path_str) as low:
+        low.tile = [low.tile[0][:3] + (_LOW_BYTE_RAWMODES[rawmode],)]
+        low.load()
+        if orientation != 1:
+            low = ImageOps.exif_transpose(low)
+        low = np.asarray(low, dtype=np.uint16)
+    im.load()
+    if orientation != 1:
+        im = ImageOps.exif_transpose(im)
+    samples = (np.asarray(im, dtype=np.uint16) << 8 | low).astype(np.float32)
+    if samples.shape[-1] == 4:  # composited on black, as 8-bit alpha is
+        samples = samples[..., :3] * (samples[..., 3:] / np.float32(65535))
+    lo, hi = float(samples.min()), float(samples.max())
+    scale = np.float32(255.0 / (hi - lo)) if hi > lo else np.float32(0)
+    return Image.fromarray(np.rint((samples - lo) * scale).astype(np.uint8))
+
+
 def _to_target_mode(im, target):
     """Convert any Pillow mode to ``"L"`` or ``"RGB"`` (alpha composited on black)."""
     if im.mode in _WIDE_MODES:
@@ -155,11 +200,16 @@ def read_image(
     resample="bicubic",
     draft=True,
     reducing_gap=3.0,
+    dicom_voi="auto",
 ):
     """Decode one image file into a ``uint8`` array.
 
     The format is taken from the file's content, never its extension (a
-    ``.jpg`` holding PNG bytes is read as PNG). Colour handling:
+    ``.jpg`` holding PNG bytes is read as PNG; a DICOM file is recognised by
+    its ``DICM`` magic at offset 128, or as a bare dataset without preamble).
+    DICOM files are read with pydicom (``pip install 'skcxr[dicom]'``) in the
+    standard's order: Modality LUT, VOI LUT or window, ``MONOCHROME1``
+    inversion, then scaled onto 0..255 (see :ref:`dicom`). Colour handling:
 
     * ``L``, ``1``, ``P`` (palette), ``RGB``, ``CMYK``, ``YCbCr``: converted with
       Pillow (``grayscale`` uses ITU-R 601-2 luma, ``L = 0.299 R + 0.587 G +
@@ -169,7 +219,14 @@ def read_image(
       stored under a fully transparent pixel never leaks into the output).
     * 16-bit (``I;16``), 32-bit (``I``) and float (``F``) images: linearly
       mapped from the image's own minimum..maximum onto 0..255 (never
-      clipped at 255; a constant image becomes all zeros).
+      clipped at 255; a constant image becomes all zeros). 16-bit RGB(A) PNGs
+      are read with all 16 bits (Pillow alone keeps the top 8, which leaves
+      12-bit data nearly black) and mapped the same way, the three channels
+      together; a 16-bit grey + alpha PNG raises :class:`ImageReadError`.
+    * A file holding several pictures (multi-frame TIFF, animated GIF / PNG)
+      raises :class:`ImageReadError` naming the frame count instead of
+      silently keeping the first (MPO JPEGs, one photo and its previews,
+      give their primary picture).
     * An EXIF orientation tag is applied. ICC profiles are ignored.
 
     Parameters
@@ -198,6 +255,12 @@ default="bicubic"
         Passed to :meth:`PIL.Image.Image.resize`: shrink by an integer factor
         with box averaging first while the remaining scale stays above this
         gap. ``None`` resizes in one full-quality step.
+    dicom_voi : "auto", int, (float, float) or None, default="auto"
+        DICOM only: the VOI transform. ``"auto"``: the file's first VOI LUT,
+        else its first window (``WindowCenter`` / ``WindowWidth``), else the
+        minimum..maximum of the Modality LUT output. An int selects another
+        of the file's VOI LUTs (or windows); ``(center, width)`` is your own
+        window; ``None`` skips the VOI (minimum..maximum).
 
     Returns
     -------
@@ -209,8 +272,13 @@ default="bicubic"
     FileNotFoundError, IsADirectoryError
         The path does not name a file.
     ImageReadError
-        Empty, truncated, corrupt or non-image file, or one whose pixel count
-        exceeds ``PIL.Image.MAX_IMAGE_PIXELS`` (decompression bomb).
+        Empty, truncated, corrupt or non-image file, one whose pixel count
+        exceeds ``PIL.Image.MAX_IMAGE_PIXELS`` (decompression bomb), a
+        multi-frame file, or a DICOM file with no pixel data, several frames,
+        colour pixels or a compression no installed decoder reads.
+    ImportError
+        A DICOM file while pydicom is not installed (the message says
+        ``pip install 'skcxr[dicom]'``).
 
     Examples
     --------
@@ -230,23 +298,44 @@ default="bicubic"
     check_choice(resample, tuple(_RESAMPLE), "resample")
     if size is not None:
         size = check_size(size)
+    from ._dicom_io import check_dicom_voi, looks_like_dicom
+
+    dicom_voi = check_dicom_voi(dicom_voi)
     path_str = _check_file(path)
     target_mode = "L" if color_mode == "grayscale" else "RGB"
+    with open(path_str, "rb") as f:
+        head = f.read(132)
+    if head[128:132] == b"DICM":
+        return _read_dicom(path_str, dicom_voi, target_mode, size, resize, resample, reducing_gap)
     try:
         with Image.open(path_str) as im:
             return _decode(im, path_str, target_mode, size, resize, resample, draft, reducing_gap)
     except Image.DecompressionBombError as exc:
         raise ImageReadError(f"refusing to decode {path_str!r}: {exc}") from exc
     except UnidentifiedImageError as exc:
-        raise ImageReadError(
-            f"not an image file Pillow can read: {path_str!r}"
-        ) from exc
+        if not looks_like_dicom(head, os.path.getsize(path_str)):
+            raise ImageReadError(
+                f"not an image file Pillow can read, nor DICOM: {path_str!r}"
+            ) from exc
     except ImageReadError:
         raise
     except _DECODE_ERRORS as exc:
         raise ImageReadError(
             f"cannot decode {path_str!r} (truncated or corrupt image): {exc}"
         ) from exc
+    # a bare DICOM dataset (no preamble, no file meta), as old devices write
+    return _read_dicom(path_str, dicom_voi, target_mode, size, resize, resample, reducing_gap)
+
+
+def _read_dicom(path_str, voi, target_mode, size, resize, resample, reducing_gap):
+    from ._dicom_io import dicom_image
+
+    image = dicom_image(path_str, voi=voi, max_pixels=Image.MAX_IMAGE_PIXELS)
+    im = _to_target_mode(Image.fromarray(np.rint(image * 255).astype(np.uint8)), target_mode)
+    if size is not None:
+        height, width = image.shape
+        im = _resize(im, width, height, (size[1], size[0]), resize, resample, reducing_gap)
+    return np.asarray(im, dtype=np.uint8)
 
 
 def _decode(im, path_str, target_mode, size, resize, resample, draft, reducing_gap):
@@ -256,6 +345,14 @@ def _decode(im, path_str, target_mode, size, resize, resample, draft, reducing_g
         raise ImageReadError(
             f"refusing to decode {path_str!r}: {width}x{height} = {width * height} "
             f"pixels exceeds PIL.Image.MAX_IMAGE_PIXELS = {limit} (decompression bomb?)"
+        )
+    rawmode = _png_rawmode(im)  # before getexif(), which loads a PNG
+    frames = getattr(im, "n_frames", 1)
+    if frames > 1 and im.format not in _SINGLE_PICTURE_FORMATS:
+        raise ImageReadError(
+            f"{path_str!r} holds {frames} frames ({im.format}); skcxr reads one picture "
+            "per file and does not silently keep the first: save each frame you need "
+            "as its own file (PIL.Image.open(path).seek(i))"
         )
     orientation = im.getexif().get(ExifTags.Base.Orientation, 1)
     if orientation not in range(2, 9):
@@ -274,9 +371,13 @@ def _decode(im, path_str, target_mode, size, resize, resample, draft, reducing_g
         result = im.draft(draft_mode, (req_w, req_h))
         if result is not None:  # box = (0, 0, raw_width / scale, raw_height / scale)
             scale = raw_width / result[1][2]
-    im.load()
-    if orientation != 1:
-        im = ImageOps.exif_transpose(im)
+    wide = _wide_colour(im, rawmode, path_str, orientation)
+    if wide is not None:
+        im = wide
+    else:
+        im.load()
+        if orientation != 1:
+            im = ImageOps.exif_transpose(im)
     im = _to_target_mode(im, target_mode)
     if target_wh is not None:
         im = _resize(im, width / scale, height / scale, target_wh, resize, resample, reducing_gap)

@@ -9,14 +9,23 @@ import numpy as np
 from joblib import Parallel, cpu_count, delayed, effective_n_jobs
 from joblib.parallel import get_active_backend
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._io import COLOR_MODES, RESIZE_MODES, check_choice, check_size, read_image
+from ._dicom_io import check_dicom_voi
+from ._io import COLOR_MODES, RESIZE_MODES, check_size, read_image
 
 __all__ = ["XRayLoader"]
 
 _DTYPES = {"float32": np.float32, "uint8": np.uint8}
 _CHUNK = 32  # images per joblib task: amortises dispatch, still balances load
 _MAX_THREADS = 8
+
+#: ``n_jobs`` as joblib reads it: None, or a non-zero int (negative counts from the cores).
+N_JOBS_CONSTRAINT = [
+    Interval(Integral, None, -1, closed="right"),
+    Interval(Integral, 1, None, closed="left"),
+    None,
+]
 
 
 def _resolve_n_jobs(n_jobs):
@@ -94,11 +103,11 @@ class XRayLoader(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    size : (int, int), default=(150, 150)
+    size : (int, int), default=(128, 128)
         Output ``(height, width)``.
     color_mode : {"grayscale", "rgb"}, default="grayscale"
         One channel (ITU-R 601-2 luma) or three.
-    resize : {"stretch", "crop", "pad"}, default="stretch"
+    resize : {"stretch", "crop", "pad"}, default="crop"
         ``"stretch"`` resizes the whole image to ``size`` (the study's way);
         ``"crop"`` takes the largest centred region with the aspect ratio of
         ``size`` (a centre square for square sizes) and resizes it; ``"pad"``
@@ -118,6 +127,10 @@ class XRayLoader(TransformerMixin, BaseEstimator):
         sequential; ``-1`` uses all cores. The output never depends on it.
     verbose : int, default=0
         ``>0`` prints progress to stderr on loads of more than 100 images.
+    dicom_voi : "auto", int, (float, float) or None, default="auto"
+        DICOM files only (read with pydicom, ``pip install 'skcxr[dicom]'``,
+        decoded in the same threads): the VOI transform, see
+        :func:`~skcxr.preprocessing.read_image` and :ref:`dicom`.
 
     See Also
     --------
@@ -135,6 +148,9 @@ class XRayLoader(TransformerMixin, BaseEstimator):
     ``n_features_in_`` and ``feature_names_in_`` are not set: the input is a
     1-D list of paths, not a feature matrix.
 
+    The defaults (128 px, centre crop) are those of
+    :data:`skcxr.pipeline.DEFAULT_PARAMS`, chosen by measurement.
+
     Examples
     --------
     >>> import numpy as np, tempfile, os
@@ -145,7 +161,7 @@ class XRayLoader(TransformerMixin, BaseEstimator):
     >>> for i in range(3):
     ...     paths.append(os.path.join(folder, f"{i}.png"))
     ...     Image.fromarray(np.full((60, 80), 50 * i, dtype=np.uint8)).save(paths[-1])
-    >>> X = XRayLoader(size=(32, 32)).fit_transform(paths)
+    >>> X = XRayLoader(size=(32, 32), resize="stretch").fit_transform(paths)
     >>> X.shape, X.dtype
     ((3, 32, 32, 1), dtype('float32'))
     >>> [round(float(v), 3) for v in X.max(axis=(1, 2, 3))]
@@ -154,15 +170,27 @@ class XRayLoader(TransformerMixin, BaseEstimator):
     (3, 8, 8, 3)
     """
 
+    _parameter_constraints = {
+        "size": "no_validation",  # a pair: checked by check_size, which names the rule
+        "color_mode": [StrOptions(set(COLOR_MODES))],
+        "resize": [StrOptions(set(RESIZE_MODES))],
+        "dtype": [StrOptions(set(_DTYPES))],
+        "path_column": [str],
+        "n_jobs": N_JOBS_CONSTRAINT,
+        "verbose": ["verbose"],
+        "dicom_voi": "no_validation",  # "auto", None or a window index: checked by check_dicom_voi
+    }
+
     def __init__(
         self,
-        size=(150, 150),
+        size=(128, 128),
         color_mode="grayscale",
-        resize="stretch",
+        resize="crop",
         dtype="float32",
         path_column="path",
         n_jobs=None,
         verbose=0,
+        dicom_voi="auto",
     ):
         self.size = size
         self.color_mode = color_mode
@@ -171,18 +199,12 @@ class XRayLoader(TransformerMixin, BaseEstimator):
         self.path_column = path_column
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.dicom_voi = dicom_voi
 
     def _validate_params(self):
+        super()._validate_params()  # _parameter_constraints
         check_size(self.size, "size")
-        check_choice(self.color_mode, COLOR_MODES, "color_mode")
-        check_choice(self.resize, RESIZE_MODES, "resize")
-        check_choice(self.dtype, tuple(_DTYPES), "dtype")
-        if self.n_jobs is not None and (
-            not isinstance(self.n_jobs, Integral) or isinstance(self.n_jobs, bool) or self.n_jobs == 0
-        ):
-            raise ValueError(f"n_jobs must be None or a non-zero int, got {self.n_jobs!r}")
-        if not isinstance(self.verbose, Integral):
-            raise ValueError(f"verbose must be an int, got {self.verbose!r}")
+        check_dicom_voi(self.dicom_voi)
 
     def fit(self, X, y=None):
         """Validate the parameters and the input; learn nothing.
@@ -204,7 +226,7 @@ class XRayLoader(TransformerMixin, BaseEstimator):
         --------
         >>> from skcxr import XRayLoader
         >>> XRayLoader().fit(["a.png", "b.jpg"]).size
-        (150, 150)
+        (128, 128)
         """
         self._validate_params()
         _as_path_list(X, self.path_column)
@@ -245,7 +267,8 @@ class XRayLoader(TransformerMixin, BaseEstimator):
         height, width = check_size(self.size)
         channels = 1 if self.color_mode == "grayscale" else 3
         out = np.empty((len(paths), height, width, channels), dtype=_DTYPES[self.dtype])
-        options = dict(color_mode=self.color_mode, size=(height, width), resize=self.resize)
+        options = dict(color_mode=self.color_mode, size=(height, width), resize=self.resize,
+                       dicom_voi=self.dicom_voi)
         n_jobs = _resolve_n_jobs(self.n_jobs)
         step = max(1, min(_CHUNK, -(-len(paths) // (4 * n_jobs))))
         chunks = [paths[i : i + step] for i in range(0, len(paths), step)]
