@@ -42,7 +42,13 @@ autodoc_typehints = "none"
 autosummary_generate = False  # no stub files: api.rst documents every name itself
 numpydoc_show_class_members = False  # methods are documented by autodoc, once
 numpydoc_class_members_toctree = False
-numpydoc_validation_checks = set()
+# numpydoc checks every documented object: each parameter documented (PR01), no
+# unknown (PR02) or misordered (PR03) one, each with a type (PR04) in the usual form
+# (PR06) and a description (PR07), "name : type" spacing (PR10); a Returns section
+# for whatever returns a value (RT01), with a description (RT03). -W makes each a failure.
+numpydoc_validation_checks = {
+    "PR01", "PR02", "PR03", "PR04", "PR06", "PR07", "PR10", "RT01", "RT03",
+}
 
 # ------------------------------------------------------------ example pages
 EXAMPLES = ROOT / "examples"

@@ -6,6 +6,7 @@ in the ``test`` extra: missing, the tests skip, except under ``CI`` where they
 fail.
 """
 
+import ast
 import importlib
 import importlib.util
 import os
@@ -118,3 +119,71 @@ def test_pitfalls_page_covers_the_shortcuts_and_the_benchmark_placeholder(built_
                    "Split by patient", "Duplicate images", "Internal vs external",
                    "Pediatric normals vs adult COVID-19"):
         assert phrase in text, phrase
+
+
+# ------------------------------------------- numpydoc validation (issue 11, item 15)
+def _validation_checks():
+    """``numpydoc_validation_checks`` as docs/conf.py sets it (read, not executed)."""
+    for node in ast.parse((DOCS / "conf.py").read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(
+                getattr(t, "id", None) == "numpydoc_validation_checks" for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise AssertionError("docs/conf.py does not set numpydoc_validation_checks")
+
+
+_TINY_MODULE = '''
+from sklearn.utils._param_validation import validate_params
+
+
+@validate_params({"a": [int], "b": [int]}, prefer_skip_nested_validation=True)
+def add(a, b):
+    """Add two numbers.
+
+    Parameters
+    ----------
+    a : int
+        The first.
+    {b_doc}
+    Returns
+    -------
+    total : int
+        Their sum.
+    """
+    return a + b
+'''
+
+
+def _build_tiny_docs(folder, checks, b_doc):
+    folder.mkdir()
+    (folder / "tinydoc.py").write_text(_TINY_MODULE.replace("{b_doc}", b_doc), encoding="utf-8")
+    (folder / "conf.py").write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(folder)!r})\n"
+        "extensions = ['sphinx.ext.autodoc', 'numpydoc']\n"
+        "numpydoc_show_class_members = False\n"
+        f"numpydoc_validation_checks = set({sorted(checks)!r})\n",
+        encoding="utf-8",
+    )
+    (folder / "index.rst").write_text("Tiny\n====\n\n.. autofunction:: tinydoc.add\n",
+                                      encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "-b", "html", "-q", str(folder),
+         str(folder / "_build")], capture_output=True, text=True, timeout=300)
+
+
+def test_numpydoc_validation_of_parameters_and_returns_is_on():
+    checks = _validation_checks()
+    # every parameter documented, none unknown, a Returns section where a value is returned
+    assert {"PR01", "PR02", "RT01"} <= checks
+    assert all(code.startswith(("PR", "RT")) for code in checks)
+
+
+def test_an_undocumented_parameter_fails_a_build_with_the_docs_settings(tmp_path):
+    _require_sphinx()
+    checks = _validation_checks()
+    documented = _build_tiny_docs(tmp_path / "ok", checks, "b : int\n        The second.\n")
+    assert documented.returncode == 0, documented.stdout + documented.stderr
+    undocumented = _build_tiny_docs(tmp_path / "bad", checks, "")
+    output = undocumented.stdout + undocumented.stderr
+    assert undocumented.returncode != 0
+    assert "PR01" in output and "'b'" in output and "tinydoc.add" in output

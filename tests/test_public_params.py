@@ -17,8 +17,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils._param_validation import InvalidParameterError
 
 SUBPACKAGES = ["metrics", "model_selection", "explain", "datasets"]
-# find_duplicate_images lives in datasets/_duplicates.py, rewritten for issue 11 item 5
-NOT_YET = {"skcxr.datasets.find_duplicate_images"}
+# in modules of the DICOM / decoder work (datasets/_duplicates.py, datasets/_dicom.py),
+# left to their authors: add validate_params there, then remove them from this set
+NOT_YET = {"skcxr.datasets.find_duplicate_images", "skcxr.datasets.load_dicom_folder"}
 
 
 def _public_functions():

@@ -200,6 +200,7 @@ class CXRClassifier(TrainingMixin, KerasClassifier):
         Returns
         -------
         self : CXRClassifier
+            The classifier, with the new parameters.
         """
         names = self._named_params()
         for key in params:
@@ -317,6 +318,7 @@ class CXRClassifier(TrainingMixin, KerasClassifier):
         Returns
         -------
         labels : ndarray of shape (n_samples,)
+            One of ``classes_`` per image.
         """
         proba = self.predict_proba(X, **kwargs)  # raises NotFittedError first
         return np.asarray(self.classes_)[proba.argmax(axis=1)]

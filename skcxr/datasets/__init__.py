@@ -9,11 +9,11 @@ from ._assemble import (
     FRONTAL_VIEWS,
     DuplicateImageWarning,
     make_covid_dataset,
-    make_covid_dataset_from_root,
 )
 from ._covid_chestxray import load_covid_chestxray
 from ._dicom import load_dicom_folder
 from ._duplicates import find_duplicate_images
+from ._from_root import make_covid_dataset_from_root
 from ._healthy import load_healthy_folder
 from ._pneumonia import load_pneumonia_folders
 from ._summary import summarize_dataset

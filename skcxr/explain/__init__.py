@@ -7,6 +7,7 @@ inside a region such as :func:`central_mask`, a crude lung-field proxy.
 TensorFlow is imported only when :func:`grad_cam` runs.
 """
 
-from ._grad_cam import central_mask, find_conv_layers, grad_cam, lung_focus
+from ._focus import central_mask, lung_focus
+from ._grad_cam import find_conv_layers, grad_cam
 
 __all__ = ["central_mask", "find_conv_layers", "grad_cam", "lung_focus"]

@@ -66,7 +66,10 @@ def _weighted_metrics(weights, is_pos_true, is_pos_pred, scores):
 class ClassificationSummary:
     """The two result tables of a binary classifier (see :func:`classification_summary`).
 
-    Attributes
+    Built by :func:`classification_summary`; every parameter is kept as the
+    attribute of the same name.
+
+    Parameters
     ----------
     per_class : pandas.DataFrame
         Index: the class labels, positive first. Columns ``precision``,

@@ -265,6 +265,7 @@ default="bicubic"
     Returns
     -------
     image : ndarray of uint8, shape (h, w) or (h, w, 3)
+        The decoded image.
 
     Raises
     ------

@@ -220,6 +220,7 @@ class XRayLoader(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : XRayLoader
+            The loader (it learns nothing from the paths).
 
         Examples
         --------

@@ -173,6 +173,7 @@ class XRayNormalizer(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : XRayNormalizer
+            The fitted normalizer.
 
         Examples
         --------
@@ -196,6 +197,7 @@ class XRayNormalizer(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_new : ndarray of the same shape and dtype as ``X``
+            The normalized images.
 
         Examples
         --------
