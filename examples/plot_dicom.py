@@ -19,7 +19,8 @@ and ``predictions.csv``.
 
 Labels are never read from DICOM tags: pass your own with ``--labels`` (a CSV
 with the columns ``key`` and ``label``; ``--label-key`` names the table
-column holding the keys, ``patientid`` by default).
+column holding the keys, ``dicom_patientid`` (the files' ``PatientID``) by
+default).
 
 Usage::
 
@@ -55,7 +56,7 @@ def parse_args(argv=None):
     parser.add_argument("--dicom-root", help="folder of DICOM files (searched recursively); "
                         "default: a demo export written from held-out training X-rays")
     parser.add_argument("--labels", help="CSV with columns key,label (your labels)")
-    parser.add_argument("--label-key", default="patientid",
+    parser.add_argument("--label-key", default="dicom_patientid",
                         help="table column holding the keys of --labels")
     parser.add_argument("--model", help="joblib file of a fitted Pipeline taking paths")
     parser.add_argument("--covid-root", help="covid-chestxray folder to train on")
@@ -181,7 +182,7 @@ def main(argv=None):
             if not args.dicom_root:  # 2a. a demo export of held-out X-rays
                 held_out = table.iloc[test_idx].head(4 if args.quick else 8)
                 originals = write_demo_export(held_out, out / "dicom_export")
-                # your labels, joined by patient id (here: the held-out X-rays' own)
+                # your labels, joined by PatientID (here: the held-out X-rays' own)
                 labels = dict(zip(held_out["patientid"].astype(str), held_out["label"]))
         dicom_root = args.dicom_root or out / "dicom_export"
 
