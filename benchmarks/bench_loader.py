@@ -13,9 +13,16 @@ Prints images/s for each, the mean absolute pixel difference of the loader's
 output to a full-quality decode + resize of the same images (no JPEG draft, no
 reducing gap), and, last, the speed ratio loader / study.
 
+``--part dicom`` (also part of ``all``, the default) times DICOM decoding
+beside PNG decoding: each of the four real DICOM files of ``<data>/dicom``
+(one decode at full size, best of ``--repeat``), then ``XRayLoader`` over the
+four files repeated ``--dicom-copies`` times against the same number of the
+real PNG X-rays, sequential (``n_jobs=1``) and with the loader's threads.
+
 Usage::
 
     python benchmarks/bench_loader.py [--data PATH] [--repeat 3] [--size 150]
+                                      [--part all|study|dicom] [--dicom-copies 8]
 """
 
 import argparse
@@ -76,14 +83,67 @@ def best_times(funcs, repeat):
     return [min(t) for t in times], [min(c) for c in cpu], results
 
 
+def dicom_part(args):
+    """images/s of the four real DICOM files beside PNG X-rays, sequential and threaded."""
+    dicom = sorted(str(p) for p in (Path(args.data) / "dicom").glob("*.dcm"))
+    if not dicom:
+        print(f"no DICOM files in {Path(args.data) / 'dicom'}: DICOM part skipped")
+        return
+    size = args.size
+    print(f"\nDICOM: {len(dicom)} files of {Path(args.data) / 'dicom'}; size {size}")
+    decodes = [lambda p=p: read_image(p) for p in dicom]
+    times, _, images = best_times(decodes, args.repeat)
+    for path, wall, image in zip(dicom, times, images):
+        print(f"  {Path(path).name:28s} {image.shape[1]:4d}x{image.shape[0]:<4d} "
+              f"full-size decode {wall * 1000:6.1f} ms ({1 / wall:5.1f} img/s)")
+    paths_dicom = dicom * args.dicom_copies
+    png = [p for p in frontal_paths(args.data) if p.lower().endswith(".png")]
+    paths_png = png[: len(paths_dicom)]
+    for path in paths_png + dicom:  # warm the OS file cache
+        Path(path).read_bytes()
+    pixels = {p: Image.open(p).size for p in paths_png}
+    mean_px = np.mean([w * h for w, h in pixels.values()]) / 1e6
+    mean_px_dicom = np.mean([im.size for im in images]) / 1e6
+    loaders = {
+        "DICOM XRayLoader n_jobs=1   ": (paths_dicom, 1),
+        "DICOM XRayLoader n_jobs=None": (paths_dicom, None),
+        "PNG   XRayLoader n_jobs=1   ": (paths_png, 1),
+        "PNG   XRayLoader n_jobs=None": (paths_png, None),
+    }
+    funcs = [lambda p=p, j=j: XRayLoader(size=(size, size), n_jobs=j).transform(p)
+             for p, j in loaders.values()]
+    walls, cpus, _ = best_times(funcs, args.repeat)
+    rate = {}
+    for (label, (paths, _)), wall, cpu in zip(loaders.items(), walls, cpus):
+        rate[label.strip()] = len(paths) / wall
+        print(f"{label}: {len(paths) / wall:7.1f} img/s ({len(paths)} images, "
+              f"wall {wall:.2f} s, CPU {cpu:.2f} s)")
+    print(f"mean image size: DICOM {mean_px_dicom:.2f} Mpx, PNG {mean_px:.2f} Mpx")
+    print("thread speed-up DICOM: "
+          f"{rate['DICOM XRayLoader n_jobs=None'] / rate['DICOM XRayLoader n_jobs=1']:.2f}x, "
+          f"PNG: {rate['PNG   XRayLoader n_jobs=None'] / rate['PNG   XRayLoader n_jobs=1']:.2f}x")
+    print("speed ratio DICOM / PNG (threads): "
+          f"{rate['DICOM XRayLoader n_jobs=None'] / rate['PNG   XRayLoader n_jobs=None']:.2f}x")
+
+
 def main(argv=None):
     default_data = default_data_root()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=default_data, help="real data root")
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs")
     parser.add_argument("--size", type=int, default=150)
+    parser.add_argument("--part", choices=["all", "study", "dicom"], default="all")
+    parser.add_argument("--dicom-copies", type=int, default=8,
+                        help="times each DICOM file is loaded in the loader timing")
     args = parser.parse_args(argv)
+    if args.part in ("all", "study"):
+        study_part(args)
+    if args.part in ("all", "dicom"):
+        dicom_part(args)
 
+
+def study_part(args):
+    """The study's loop against XRayLoader on every frontal X-ray."""
     paths = frontal_paths(args.data)
     n = len(paths)
     size = args.size

@@ -85,15 +85,21 @@ def write_dicom(
     return path
 
 
-def png_to_dicom(png_path, dicom_path, *, photometric="MONOCHROME2", **kwargs):
-    """The same X-ray as DICOM: 8-bit grey values in 16-bit words, a window that
-    maps them onto themselves (``(128, 256)``, PS3.3 C.11.2.1.2), MONOCHROME1
-    stored inverted (``255 - value``)."""
-    from PIL import Image
+def png_to_dicom(png_path, dicom_path, *, photometric="MONOCHROME2", bits=8, **kwargs):
+    """The same X-ray as DICOM, from the grey values skcxr reads from ``png_path``.
 
-    with Image.open(png_path) as im:
-        values = np.asarray(im.convert("L"), dtype=np.uint16)
+    ``bits=8``: the values in 16-bit words with the window ``(128, 256)``,
+    which maps them onto themselves (PS3.3 C.11.2.1.2). ``bits=12``: the
+    values spread over 0..4095 (``round(v * 4095 / 255)``) with the window
+    ``(2048, 4096)``, as a 12-bit detector would store them; the window maps
+    them back to ``v`` up to 0.07 grey level. MONOCHROME1 stores them
+    inverted (``2**bits - 1 - value``).
+    """
+    from skcxr.preprocessing import read_image
+
+    values = read_image(png_path).astype(np.float64)
+    values = np.rint(values * (2 ** bits - 1) / 255).astype(np.uint16)
     if photometric == "MONOCHROME1":
-        values = 255 - values
-    kwargs.setdefault("window", (128, 256))
-    return write_dicom(dicom_path, values, photometric=photometric, bits_stored=8, **kwargs)
+        values = (2 ** bits - 1) - values
+    kwargs.setdefault("window", (128, 256) if bits == 8 else (2048, 4096))
+    return write_dicom(dicom_path, values, photometric=photometric, bits_stored=bits, **kwargs)

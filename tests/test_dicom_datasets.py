@@ -1,5 +1,6 @@
 """skcxr.datasets.load_dicom_folder: a table from a folder of DICOM files written with pydicom."""
 
+import re
 import warnings
 
 import numpy as np
@@ -42,11 +43,15 @@ def export(tmp_path_factory):
 
 
 def test_default_keeps_chest_frontal_radiographs_and_reports_the_rest(export):
-    with pytest.warns(UserWarning, match=r"kept 4 of 11 file\(s\).*skipped 7") as record:
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
         table, skipped = load_dicom_folder(export, return_skipped=True)
     assert [p.replace(str(export) + "/", "") for p in table["path"]] == [
         "misc/nopatient.dcm", "p1/IM0003.dcm", "p1/study1/IM0001", "p2/a.dcm"]
-    assert list(table["patientid"]) == ["unknown:1.2.3.4", "P1", "P1", "P2"]
+    assert list(table["patientid"]) == ["dicom:unknown:1.2.3.4", "dicom:P1", "dicom:P1",
+                                        "dicom:P2"]  # prefixed by source, like every table
+    assert table["dicom_patientid"].tolist()[1:] == ["P1", "P1", "P2"]
+    assert pd.isna(table["dicom_patientid"].iloc[0])
     assert list(table["view"]) == ["PA", "AP", "PA", "ap"]
     assert list(table["modality"]) == ["DX", "CR", "DX", "DX"]
     assert list(table["body_part"]) == ["CHEST", "chest", "CHEST", "CHEST"]
@@ -70,6 +75,7 @@ def test_default_keeps_chest_frontal_radiographs_and_reports_the_rest(export):
     }
     assert skipped["detail"].str.len().gt(0).all()
     messages = " ".join(str(w.message) for w in record)
+    assert re.search(r"kept 4 of 11 file\(s\).*skipped 7", messages)
     assert "1 view LL" in messages and "1 no pixel data" in messages
     assert "have no PatientID" in messages and "nopatient.dcm" in messages
 
@@ -105,8 +111,13 @@ def test_labels_come_from_the_user(export):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         table = load_dicom_folder(export, labels=pd.Series(by_path), label_key="path")
-    assert table.set_index("patientid")["label"].dropna().to_dict() == {
+    assert table.set_index("dicom_patientid")["label"].dropna().to_dict() == {
         "P1": "non-covid", "P2": "covid"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        named = load_dicom_folder(export, source="hospital-a")
+    assert (named["source"] == "hospital-a").all()
+    assert named["patientid"].iloc[1] == "hospital-a:P1"
     with pytest.raises(ValueError, match=r"label_key='PatientName' is not a column"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

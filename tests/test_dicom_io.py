@@ -172,8 +172,17 @@ def test_own_window_and_no_voi(tmp_path):
     path = write_dicom(tmp_path / "x.dcm", RAMP + 1000, bits_stored=12, window=(5000, 10))
     # None: min-max of the Modality LUT output, whatever the file's window says
     np.testing.assert_array_equal(read_image(path, dicom_voi=None), np.rint(RAMP / 252 * 255))
-    own = read_image(path, dicom_voi=(1128, 256))
-    np.testing.assert_array_equal(own, RAMP)
+    own = read_image(path, dicom_voi=(1126, 252))  # 1000 black .. 1252 white, exactly
+    np.testing.assert_array_equal(own, np.rint(RAMP / 252 * 255))
+    narrow = read_image(path, dicom_voi=(1101, 0.5))  # LINEAR_EXACT: any width > 0
+    assert set(np.unique(narrow)) == {0, 255}
+
+
+def test_a_window_pydicom_refuses_names_the_file(tmp_path):
+    path = write_dicom(tmp_path / "bad.dcm", RAMP, bits_stored=8, window=(128, 0))
+    with pytest.raises(ImageReadError, match=r"cannot apply the VOI.*bad\.dcm.*dicom_voi=None"):
+        read_image(path)
+    assert read_image(path, dicom_voi=None).max() == 255
 
 
 def test_no_window_falls_back_to_min_max(tmp_path):

@@ -21,7 +21,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
 
-USER_GUIDE = ["getting_started", "data", "pipeline", "tuning", "metrics", "pitfalls",
+USER_GUIDE = ["getting_started", "data", "dicom", "pipeline", "tuning", "metrics", "pitfalls",
               "explain", "examples", "api"]
 
 

@@ -150,9 +150,25 @@ def test_plot_grad_cam(tmp_path):
     assert figures and set(figures) <= {"grad_cam_correct.png", "grad_cam_wrong.png"}
 
 
+def test_plot_dicom(tmp_path):
+    pytest.importorskip("pydicom")
+    out = tmp_path / "out"
+    result = run_example("plot_dicom.py", "--output-dir", out, cwd=tmp_path)
+    # the demo export: 4 held-out X-rays as MONOCHROME1 12-bit DICOM, a lateral, a report
+    assert "4 DICOM radiographs kept, 2 files skipped" in result.stdout
+    assert "skipped: 1 view LL" in result.stdout and "skipped: 1 no pixel data" in result.stdout
+    match = re.search(r"max \|P\(covid\) DICOM copy - PNG original\| = ([0-9.e+-]+)",
+                      result.stdout)
+    assert match and float(match.group(1)) < 0.02
+    predictions = pd.read_csv(out / "predictions.csv")
+    assert len(predictions) == 4 and predictions["p_covid"].between(0, 1).all()
+    assert predictions["label"].isin(["covid", "non-covid"]).all()  # the user's labels, joined
+    assert (out / "dicom_check.png").stat().st_size > 0
+
+
 # -------------------------------------------------------- house rules
 TESTED = {"plot_train_evaluate.py", "predict.py", "plot_grid_search.py",
-          "plot_cross_validation.py", "plot_grad_cam.py"}
+          "plot_cross_validation.py", "plot_grad_cam.py", "plot_dicom.py"}
 
 
 def test_every_example_is_run_by_this_module():

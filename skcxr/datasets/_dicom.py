@@ -98,7 +98,7 @@ def load_dicom_folder(
     root,
     *,
     labels=None,
-    label_key="patientid",
+    label_key="dicom_patientid",
     views=FRONTAL_VIEWS,
     modalities=("CR", "DX"),
     body_parts=("CHEST", "THORAX"),
@@ -130,12 +130,13 @@ def load_dicom_folder(
     root : str or path-like
         Folder searched recursively.
     labels : dict, pandas.Series or None, default=None
-        Your labels (e.g. ``{"patient-7": "covid"}``), looked up by the
-        column ``label_key``. None leaves ``label`` empty (NaN): labels are
-        never guessed from DICOM tags. Rows whose key is not in ``labels`` get
-        NaN and are counted in a warning.
-    label_key : str, default="patientid"
-        The column whose values are the keys of ``labels``: ``"patientid"``,
+        Your labels (e.g. ``{"patient-7": "covid"}``, keyed by the files'
+        ``PatientID``), looked up in the column ``label_key``. None leaves
+        ``label`` empty (NaN): labels are never guessed from DICOM tags. Rows
+        whose key is not in ``labels`` get NaN and are counted in a warning.
+    label_key : str, default="dicom_patientid"
+        The column whose values are the keys of ``labels``:
+        ``"dicom_patientid"`` (``PatientID`` as in the files),
         ``"accession_number"``, ``"study_instance_uid"``,
         ``"sop_instance_uid"``, ... or ``"path"`` (keys absolute, or relative
         to ``root`` with ``/``).
@@ -157,16 +158,18 @@ def load_dicom_folder(
     -------
     table : pandas.DataFrame
         One row per kept image, sorted by path: the columns every skcxr table
-        has (``path`` absolute, ``label``, ``patientid`` = ``PatientID``,
-        ``source``, ``view`` = ``ViewPosition``, ``finding`` (NaN), ``sex`` =
-        ``PatientSex``, ``age`` in years from ``PatientAge``), then
-        ``modality``, ``body_part`` (``BodyPartExamined``), ``photometric``,
-        ``bits_stored``, ``rows``, ``columns``, ``study_description``,
-        ``series_description``, ``manufacturer``, ``study_date``,
-        ``accession_number``, the study / series / SOP instance UIDs and
-        ``transfer_syntax``. A file without ``PatientID`` gets
-        ``"unknown:<StudyInstanceUID>"`` (or ``"unknown:<path>"``), never a
-        patient shared with other files, and a warning.
+        has (``path`` absolute, ``label``, ``patientid`` =
+        ``"<source>:<PatientID>"``, prefixed like every source's so that ids
+        never collide when tables are stacked, ``source``, ``view`` =
+        ``ViewPosition``, ``finding`` (NaN), ``sex`` = ``PatientSex``, ``age``
+        in years from ``PatientAge``), then ``dicom_patientid``
+        (``PatientID`` as written), ``modality``, ``body_part``
+        (``BodyPartExamined``), ``photometric``, ``bits_stored``, ``rows``,
+        ``columns``, ``study_description``, ``series_description``,
+        ``manufacturer``, ``study_date``, ``accession_number``, the study /
+        series / SOP instance UIDs and ``transfer_syntax``. A file without ``PatientID`` gets the patient
+        ``"<source>:unknown:<StudyInstanceUID>"`` (or ``...:unknown:<path>``),
+        never a patient shared with other studies, and a warning.
     skipped : pandas.DataFrame
         Only with ``return_skipped=True``: ``path``, ``reason`` (short, as
         counted in the warning) and ``detail``.
@@ -238,15 +241,16 @@ def load_dicom_folder(
             f"skipped {len(skipped)}: {counts} (return_skipped=True lists them)",
             UserWarning, stacklevel=2)
     table = pd.DataFrame(rows)
-    table["patientid"] = _patient_ids(table)
+    table["patientid"] = _patient_ids(table, source)
     table["label"] = _labels(table, labels, label_key, root)
     table["finding"] = np.nan
-    extra = [c for c in table.columns if c not in TABLE_COLUMNS and c != "dicom_patientid"]
+    extra = ["dicom_patientid"] + [
+        c for c in table.columns if c not in TABLE_COLUMNS and c != "dicom_patientid"]
     table = table[TABLE_COLUMNS + extra].reset_index(drop=True)
     return (table, skipped) if return_skipped else table
 
 
-def _patient_ids(table):
+def _patient_ids(table, source):
     ids = table["dicom_patientid"].copy()
     missing = ids.isna()
     if missing.any():
@@ -256,9 +260,10 @@ def _patient_ids(table):
         warnings.warn(
             f"load_dicom_folder: {int(missing.sum())} file(s) have no PatientID, e.g. "
             f"{table.loc[missing, 'path'].iloc[0]}; each study got its own patient id "
-            "'unknown:<StudyInstanceUID>' (files of one patient may then be split apart)",
+            f"'{source}:unknown:<StudyInstanceUID>' (files of one patient may then be split "
+            "apart)",
             UserWarning, stacklevel=3)
-    return ids
+    return f"{source}:" + ids.astype(str)
 
 
 def _labels(table, labels, label_key, root):
@@ -267,7 +272,7 @@ def _labels(table, labels, label_key, root):
     if label_key not in table.columns:
         raise ValueError(
             f"label_key={label_key!r} is not a column of the table; columns are "
-            f"{sorted(set(table.columns) - {'dicom_patientid'})}")
+            f"{sorted(table.columns)}")
     keys = table[label_key]
     found = keys.map(lambda k: labels.get(k, np.nan) if k is not None else np.nan)
     if label_key == "path":  # keys relative to root, with /

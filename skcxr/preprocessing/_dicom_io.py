@@ -196,10 +196,10 @@ def _voi_choice(ds, voi, path):
     if voi is None or (voi == "auto" and not (luts or windows)):
         return None
     if isinstance(voi, tuple):  # the user's own window replaces the file's VOI
-        for keyword in ("VOILUTSequence", "VOILUTFunction"):
-            if keyword in ds:
-                delattr(ds, keyword)
+        if "VOILUTSequence" in ds:
+            del ds.VOILUTSequence
         ds.WindowCenter, ds.WindowWidth = voi
+        ds.VOILUTFunction = "LINEAR_EXACT"  # center +- width / 2, exactly
         return 0, False
     index = 0 if voi == "auto" else voi
     available = luts or windows  # pydicom prefers the VOI LUT Sequence, as we do
@@ -257,10 +257,15 @@ def dicom_image(path, *, voi="auto", max_pixels=None):
         low, high = float(values.min()), float(values.max())
     else:
         index, uses_lut = choice
-        low, high = _voi_range(ds, index, uses_lut, apply_voi_lut)
         if uses_lut and values.dtype.kind == "f":  # a LUT is indexed by integers
             values = np.rint(values).astype(np.int64)
-        values = apply_voi_lut(values, ds, index=index)
+        try:
+            low, high = _voi_range(ds, index, uses_lut, apply_voi_lut)
+            values = apply_voi_lut(values, ds, index=index)
+        except (ValueError, NotImplementedError, TypeError, IndexError) as exc:
+            raise ImageReadError(
+                f"cannot apply the VOI of DICOM file {path!r} ({exc}); pass "
+                "dicom_voi=None (min-max) or your own window (center, width)") from exc
     values = np.asarray(values, dtype=np.float64)
     if high > low:
         image = np.clip((values - low) / (high - low), 0.0, 1.0)

@@ -260,7 +260,8 @@ default="bicubic"
         else its first window (``WindowCenter`` / ``WindowWidth``), else the
         minimum..maximum of the Modality LUT output. An int selects another
         of the file's VOI LUTs (or windows); ``(center, width)`` is your own
-        window; ``None`` skips the VOI (minimum..maximum).
+        window (``center - width / 2`` black .. ``center + width / 2`` white,
+        on the Modality LUT output); ``None`` skips the VOI (minimum..maximum).
 
     Returns
     -------
