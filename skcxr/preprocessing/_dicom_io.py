@@ -19,7 +19,7 @@ from numbers import Integral
 
 import numpy as np
 
-from ._io import ImageReadError
+from ._errors import ImageReadError
 
 __all__ = ["DICOM_INSTALL", "check_dicom_voi", "dicom_image", "looks_like_dicom",
            "read_dicom_dataset", "check_dicom_dataset", "dicom_problem"]
