@@ -199,9 +199,11 @@ def test_voi_lut_sequence_is_preferred_and_scaled_by_its_own_range(tmp_path):
     np.testing.assert_array_equal(read_image(path), 255 - RAMP)
 
 
-def test_constant_image_is_black(tmp_path):
-    path = write_dicom(tmp_path / "x.dcm", np.full((5, 5), 7), bits_stored=8)
-    assert (read_image(path) == 0).all()
+@pytest.mark.parametrize("photometric", ["MONOCHROME2", "MONOCHROME1"])
+def test_constant_image_is_black(tmp_path, photometric):
+    path = write_dicom(tmp_path / "x.dcm", np.full((5, 5), 7), bits_stored=8,
+                       photometric=photometric)
+    assert (read_image(path) == 0).all()  # as a constant 16-bit PNG
 
 
 def test_loader_mixes_png_and_dicom_and_passes_dicom_voi(tmp_path):

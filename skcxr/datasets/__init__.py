@@ -3,6 +3,8 @@
 Every builder returns a table (:class:`pandas.DataFrame`) with the columns
 ``path, label, patientid, source, view, finding, sex, age``; labels are
 ``"covid"`` and ``"non-covid"``, patient ids are prefixed by their source.
+:func:`load_dicom_folder` builds such a table from a folder of DICOM files;
+its labels are the ones you pass (NaN otherwise), never read from tags.
 """
 
 from ._assemble import (

@@ -19,7 +19,7 @@ from numbers import Integral
 
 import numpy as np
 
-from ._io import ImageReadError
+from ._errors import ImageReadError
 
 __all__ = ["DICOM_INSTALL", "check_dicom_voi", "dicom_image", "looks_like_dicom",
            "read_dicom_dataset", "check_dicom_dataset", "dicom_problem"]
@@ -206,8 +206,8 @@ def _voi_choice(ds, voi, path):
     if index >= available:
         raise ImageReadError(
             f"dicom_voi={voi!r} but DICOM file {path!r} has {luts} VOI LUT(s) and "
-            f"{windows} window(s); use an index below {max(luts, windows)}, 'auto' "
-            "or None (min-max)" if available else
+            f"{windows} window(s) (its VOI LUTs come first); use an index below "
+            f"{available}, 'auto' or None (min-max)" if available else
             f"dicom_voi={voi!r} but DICOM file {path!r} has no VOI LUT and no window; "
             "use 'auto' or None (min-max of the Modality LUT output)")
     return index, bool(luts)
@@ -267,10 +267,9 @@ def dicom_image(path, *, voi="auto", max_pixels=None):
                 f"cannot apply the VOI of DICOM file {path!r} ({exc}); pass "
                 "dicom_voi=None (min-max) or your own window (center, width)") from exc
     values = np.asarray(values, dtype=np.float64)
-    if high > low:
-        image = np.clip((values - low) / (high - low), 0.0, 1.0)
-    else:  # a constant image (or a degenerate window) carries no contrast
-        image = np.zeros(values.shape)
+    if not high > low:  # a constant image carries no contrast: black, as 16-bit PNGs
+        return np.zeros(values.shape)
+    image = np.clip((values - low) / (high - low), 0.0, 1.0)
     if str(ds.PhotometricInterpretation).strip().upper() == "MONOCHROME1":
         image = 1.0 - image
     return image

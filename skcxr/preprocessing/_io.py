@@ -10,6 +10,10 @@ from numbers import Integral
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+from ._dicom_io import check_dicom_voi, dicom_image, looks_like_dicom
+from ._errors import ImageReadError
+from ._png16 import png_rawmode, wide_colour
+
 __all__ = ["read_image", "ImageReadError", "COLOR_MODES", "RESIZE_MODES"]
 
 COLOR_MODES = ("grayscale", "rgb")
@@ -28,27 +32,10 @@ _WIDE_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")
 _ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
 # Orientations (EXIF tag 274) that swap width and height.
 _TRANSPOSED = (5, 6, 7, 8)
-# 16-bit colour PNG raw modes: Pillow keeps the high byte only; the paired raw
-# mode reads the low byte of the same samples (see _wide_colour).
-_LOW_BYTE_RAWMODES = {"RGB;16B": "RGB;16L", "RGBA;16B": "RGBA;16L"}
 # Formats whose extra frames are not other pictures (MPO: previews of one photo).
 _SINGLE_PICTURE_FORMATS = ("MPO",)
 # Errors Pillow raises on bytes it cannot decode (truncated / corrupt data).
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError)
-
-
-class ImageReadError(ValueError):
-    """Raised when a file exists but cannot be decoded as a usable image.
-
-    The message always names the offending file. Subclass of
-    :class:`ValueError` so ``except ValueError`` keeps working.
-
-    Examples
-    --------
-    >>> from skcxr.preprocessing import ImageReadError
-    >>> issubclass(ImageReadError, ValueError)
-    True
-    """
 
 
 def check_size(size, name="size"):
@@ -131,46 +118,6 @@ def _rescale_wide(im):
     else:  # a constant image carries no contrast
         out = np.zeros(arr.shape, dtype=np.uint8)
     return Image.fromarray(out, mode="L")
-
-
-def _png_rawmode(im):
-    """The raw mode of a PNG not loaded yet (None for other formats)."""
-    if im.format != "PNG" or len(im.tile) != 1:
-        return None
-    args = im.tile[0][3]
-    return args if isinstance(args, str) else args[0]
-
-
-def _wide_colour(im, rawmode, path_str, orientation):
-    """A 16-bit colour PNG as 8-bit RGB scaled by its own min..max; None for others.
-
-    Pillow decodes such files to 8 bits by keeping the high byte of every
-    sample, which leaves 12-bit data in 0..15. A second decode of the same
-    file with the little-endian raw mode yields the low bytes; together they
-    are the exact 16-bit samples.
-    """
-    if rawmode == "LA;16B":  # no low-byte unpacker in Pillow for grey + alpha
-        raise ImageReadError(
-            f"{path_str!r} is a 16-bit grey + alpha PNG: Pillow reads only the top 8 "
-            "bits of each sample, which loses the range of 10-12 bit data; save it "
-            "as 16-bit grey without alpha (or as 8-bit)")
-    if rawmode not in _LOW_BYTE_RAWMODES:
-        return None
-    with Image.open(path_str) as low:
-        low.tile = [low.tile[0][:3] + (_LOW_BYTE_RAWMODES[rawmode],)]
-        low.load()
-        if orientation != 1:
-            low = ImageOps.exif_transpose(low)
-        low = np.asarray(low, dtype=np.uint16)
-    im.load()
-    if orientation != 1:
-        im = ImageOps.exif_transpose(im)
-    samples = (np.asarray(im, dtype=np.uint16) << 8 | low).astype(np.float32)
-    if samples.shape[-1] == 4:  # composited on black, as 8-bit alpha is
-        samples = samples[..., :3] * (samples[..., 3:] / np.float32(65535))
-    lo, hi = float(samples.min()), float(samples.max())
-    scale = np.float32(255.0 / (hi - lo)) if hi > lo else np.float32(0)
-    return Image.fromarray(np.rint((samples - lo) * scale).astype(np.uint8))
 
 
 def _to_target_mode(im, target):
@@ -299,8 +246,6 @@ default="bicubic"
     check_choice(resample, tuple(_RESAMPLE), "resample")
     if size is not None:
         size = check_size(size)
-    from ._dicom_io import check_dicom_voi, looks_like_dicom
-
     dicom_voi = check_dicom_voi(dicom_voi)
     path_str = _check_file(path)
     target_mode = "L" if color_mode == "grayscale" else "RGB"
@@ -329,8 +274,6 @@ default="bicubic"
 
 
 def _read_dicom(path_str, voi, target_mode, size, resize, resample, reducing_gap):
-    from ._dicom_io import dicom_image
-
     image = dicom_image(path_str, voi=voi, max_pixels=Image.MAX_IMAGE_PIXELS)
     im = _to_target_mode(Image.fromarray(np.rint(image * 255).astype(np.uint8)), target_mode)
     if size is not None:
@@ -347,7 +290,7 @@ def _decode(im, path_str, target_mode, size, resize, resample, draft, reducing_g
             f"refusing to decode {path_str!r}: {width}x{height} = {width * height} "
             f"pixels exceeds PIL.Image.MAX_IMAGE_PIXELS = {limit} (decompression bomb?)"
         )
-    rawmode = _png_rawmode(im)  # before getexif(), which loads a PNG
+    rawmode = png_rawmode(im)  # before getexif(), which loads a PNG
     frames = getattr(im, "n_frames", 1)
     if frames > 1 and im.format not in _SINGLE_PICTURE_FORMATS:
         raise ImageReadError(
@@ -372,7 +315,7 @@ def _decode(im, path_str, target_mode, size, resize, resample, draft, reducing_g
         result = im.draft(draft_mode, (req_w, req_h))
         if result is not None:  # box = (0, 0, raw_width / scale, raw_height / scale)
             scale = raw_width / result[1][2]
-    wide = _wide_colour(im, rawmode, path_str, orientation)
+    wide = wide_colour(im, rawmode, path_str, orientation)
     if wide is not None:
         im = wide
     else:

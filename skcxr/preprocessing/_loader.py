@@ -129,8 +129,10 @@ class XRayLoader(TransformerMixin, BaseEstimator):
         ``>0`` prints progress to stderr on loads of more than 100 images.
     dicom_voi : "auto", int, (float, float) or None, default="auto"
         DICOM files only (read with pydicom, ``pip install 'skcxr[dicom]'``,
-        decoded in the same threads): the VOI transform, see
-        :func:`~skcxr.preprocessing.read_image` and :ref:`dicom`.
+        decoded in the same threads, though the JPEG / JPEG 2000 decoders hold
+        the GIL, so compressed DICOM gains little from them): the VOI
+        transform, see :func:`~skcxr.preprocessing.read_image` and
+        :ref:`dicom`.
 
     See Also
     --------
