@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 SUBPACKAGES = ["metrics", "model_selection", "explain", "datasets"]
 # in modules of the DICOM / decoder work (datasets/_duplicates.py, datasets/_dicom.py),
 # left to their authors: add validate_params there, then remove them from this set
-NOT_YET = {"skcxr.datasets.find_duplicate_images", "skcxr.datasets.load_dicom_folder"}
+NOT_YET = set()
 
 
 def _public_functions():

@@ -7,6 +7,7 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import validate_params
 
 from ..preprocessing._dicom_io import dicom_problem, looks_like_dicom, read_dicom_dataset
 from ..preprocessing._errors import ImageReadError
@@ -94,6 +95,21 @@ def _skip_reason(row, modalities, body_parts, views):
     return None
 
 
+@validate_params(
+    {
+        "root": [str, os.PathLike],
+        # a dict or Series key -> label: checked below, with a message that says so
+        "labels": "no_validation",
+        "label_key": [str],
+        # sequences of names or None: _check_filter also checks they are allowed names
+        "views": [str, list, tuple, None],
+        "modalities": [str, list, tuple, None],
+        "body_parts": [str, list, tuple, None],
+        "source": [str],
+        "return_skipped": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_dicom_folder(
     root,
     *,

@@ -3,8 +3,11 @@
 import os
 from functools import lru_cache
 
+from numbers import Integral, Real
+
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import Interval, validate_params
 
 from ..preprocessing._io import read_image
 
@@ -23,6 +26,14 @@ def _thumbnail(path, size):
     return _cached_thumbnail(str(path), os.stat(path).st_mtime_ns, size)
 
 
+@validate_params(
+    {
+        "paths": ["array-like"],
+        "threshold": [Interval(Real, -1, 1, closed="both")],
+        "thumbnail_size": [Interval(Integral, 2, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def find_duplicate_images(paths, *, threshold=0.97, thumbnail_size=32):
     """Find pairs of images that show the same picture.
 
