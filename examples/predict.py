@@ -58,8 +58,6 @@ def _bad_model(path, problem):
 
 def load_pipeline(path):
     """A fitted estimator that takes image paths, or SystemExit naming the file and the fix."""
-    import zipfile
-
     import joblib
     from sklearn.pipeline import make_pipeline
 
@@ -68,7 +66,9 @@ def load_pipeline(path):
     if not os.path.isfile(path):
         raise SystemExit(f"no model at {path}: train one first with "
                          "python examples/plot_train_evaluate.py, or pass --model")
-    if zipfile.is_zipfile(path):  # .keras files are zip archives
+    with open(path, "rb") as f:
+        is_zip = f.read(4) == b"PK\x03\x04"  # .keras files are zip archives
+    if is_zip:
         raise _bad_model(path, "it is a Keras model archive (.keras, as written by "
                                "CXRClassifier.save_model) holding the network only, without "
                                "the preprocessing and class names (open such files with "

@@ -196,7 +196,7 @@ def test_predict_one_image(trained, tmp_path):
     from skcxr.datasets import make_synthetic_cxr
 
     out, _ = trained
-    path = make_synthetic_cxr(1, tmp_path / "one", image_size=48, random_state=4)["path"][0]
+    path = make_synthetic_cxr(2, tmp_path / "one", image_size=48, random_state=4)["path"][0]
     result = run_example("predict.py", "--model", out / "model.joblib", path, cwd=tmp_path)
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"{path}\tP(covid)=")

@@ -224,7 +224,7 @@ class CXRClassifier(TrainingMixin, KerasClassifier):
         return tags
 
     def __sklearn_is_fitted__(self):
-        return hasattr(self, "model_")
+        return hasattr(self, "model_") or hasattr(self, "_unloaded_model")
 
     # ------------------------------------------------------- persistence
     def __getstate__(self):
@@ -246,9 +246,16 @@ class CXRClassifier(TrainingMixin, KerasClassifier):
         if "history_" in state:
             state["history_"] = defaultdict(list, state["history_"])
         vars(self).update(state)
-        if packed is not None:
+        if packed is None:
+            return
+        try:
             check_not_forked()
-            self.model_ = model_from_bytes(packed)
+        except RuntimeError:
+            # Unpickling runs in the worker's task loop, where raising would
+            # hang a multiprocessing pool: keep the bytes, raise at first use.
+            self._unloaded_model = packed
+            return
+        self.model_ = model_from_bytes(packed)
 
     # ------------------------------------------------------------- checks
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
@@ -279,7 +286,7 @@ class CXRClassifier(TrainingMixin, KerasClassifier):
             raise NotFittedError(
                 f"This {type(self).__name__} instance is not fitted yet; call fit first."
             )
-        configure_tf_threads()
+        configure_tf_threads()  # raises in a process forked after TensorFlow started
         X, _ = self._validate_data(X=X)
         args = {"batch_size": self.batch_size, "verbose": 0}
         args.update(route_params(self.get_params(), "predict", pass_filter=set(), strict=True))
@@ -357,6 +364,7 @@ class CXRClassifier(TrainingMixin, KerasClassifier):
             raise NotFittedError(
                 f"This {type(self).__name__} instance is not fitted yet; call fit first."
             )
+        check_not_forked()
         path = Path(path)
         if path.suffix != ".keras":
             raise ValueError(f"save_model writes the .keras format; path must end in .keras, got {path}")
