@@ -14,6 +14,7 @@ from sklearn.utils import ClassifierTags
 
 from ..architectures import get_architecture
 from ._augment import check_augmentation, make_augmenter, training_dataset
+from ._distribute import check_distribute, clone_keeping_strategy, distribute_scope, picklable_state
 from ._inputs import as_unit_float, split_validation
 from ._runtime import configure_tf_threads, draw_seed, seeded
 
@@ -65,6 +66,11 @@ class CXRClassifier(KerasClassifier):
         split. Two fits with the same int give identical predictions.
     verbose : int, default=0
         Keras progress output during fit (0 silent, 1 bar, 2 line per epoch).
+    distribute : None, "mirrored" or tf.distribute.Strategy, default=None
+        Train on several devices under the strategy's scope; ``batch_size``
+        is the global batch, split across replicas. ``"mirrored"`` (a
+        ``MirroredStrategy`` over the visible GPUs, built per fit) pickles; an
+        instance is kept by ``clone`` but not pickled (see "Scaling out").
     **kwargs
         scikeras routed parameters such as ``optimizer__beta_1`` or
         ``fit__validation_freq``.
@@ -129,6 +135,7 @@ class CXRClassifier(KerasClassifier):
         callbacks=None,
         random_state=None,
         verbose=0,
+        distribute=None,
         **kwargs,
     ):
         self.architecture = architecture
@@ -146,6 +153,7 @@ class CXRClassifier(KerasClassifier):
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
+        self.distribute = distribute
         vars(self).update(kwargs)
         if kwargs:
             self._user_params = set(kwargs)
@@ -184,7 +192,10 @@ class CXRClassifier(KerasClassifier):
         # Callbacks hold a reference to the model; they are rebuilt per fit.
         for key in ("_fit_callbacks", "_predict_callbacks"):
             state.pop(key, None)
-        return state
+        return picklable_state(state)
+
+    def __sklearn_clone__(self):
+        return clone_keeping_strategy(self)  # a Strategy instance is shared, not copied
 
     # ------------------------------------------------------------- checks
     def _check_params(self):
@@ -217,6 +228,7 @@ class CXRClassifier(KerasClassifier):
                 f"architecture_params must be a dict or None, got {self.architecture_params!r}"
             )
         get_architecture(self.architecture)  # unknown names list the registered ones
+        check_distribute(self.distribute)
         return check_augmentation(self.augmentation)
 
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
@@ -292,7 +304,7 @@ class CXRClassifier(KerasClassifier):
         self._augmentation_spec = self._check_params()
         configure_tf_threads()
         self.random_seed_ = draw_seed(self.random_state)
-        with seeded(self.random_seed_):
+        with seeded(self.random_seed_), distribute_scope(self.distribute):
             super().fit(X, y, sample_weight=sample_weight, **kwargs)
         return self
 
