@@ -7,6 +7,7 @@ startup and each worker's TensorFlow import are paid once. Dask is in the
 """
 
 import importlib.util
+import re
 import os
 
 import numpy as np
@@ -148,3 +149,18 @@ def test_arrays_scattered_to_the_workers_fit_without_the_files(client, synthetic
     got = client.submit(_fit_predict, arrays_only, remote_images, y, pure=False).result()
     assert got.shape == (48, 2)
     assert np.array_equal(got, expected)
+
+
+def test_search_progress_is_printed_by_the_client_for_a_dask_search(client, capfd):
+    from sklearn.linear_model import LogisticRegression
+
+    from skcxr.model_selection import search_progress
+
+    X = np.random.RandomState(0).rand(30, 3)
+    y = np.arange(30) % 2
+    search = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2, pre_dispatch="all")
+    with joblib.parallel_config(backend="dask"), search_progress():
+        search.fit(X, y)
+    err = capfd.readouterr().err
+    assert "DaskDistributedBackend" in err
+    assert re.search(r"Done +4 out of +4 \| elapsed: +[\d.]+s finished", err)

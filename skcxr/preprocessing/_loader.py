@@ -253,7 +253,7 @@ class XRayLoader(TransformerMixin, BaseEstimator):
         if n_jobs == 1 or len(chunks) == 1:
             results = (_read_chunk(chunk, options) for chunk in chunks)
         else:
-            results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
+            results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator", verbose=0)(
                 delayed(_read_chunk)(chunk, options) for chunk in chunks
             )
         for chunk_images in results:
