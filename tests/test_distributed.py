@@ -179,3 +179,28 @@ def test_search_progress_is_printed_by_the_client_for_a_dask_search(client, capf
     err = capfd.readouterr().err
     assert "DaskDistributedBackend" in err
     assert re.search(r"Done +4 out of +4 \| elapsed: +[\d.]+s finished", err)
+
+
+def _decode_inside_a_task(paths):
+    from distributed import get_worker
+
+    from skcxr.preprocessing._loader import _resolve_n_jobs
+
+    worker = get_worker()
+    before = worker.state.executing_count
+    images = XRayLoader(size=(16, 16), n_jobs=2).transform(paths)  # threads, not Dask tasks
+    return _resolve_n_jobs(None), images.shape, before, worker.state.executing_count
+
+
+def test_decoding_inside_a_dask_task_uses_the_worker_threads_not_nested_tasks(client, synthetic_table):
+    # Under the Dask backend joblib's active backend inside a task is Dask: the
+    # loader's chunks became tasks and the fit's task seceded, so a 1-thread
+    # worker ran two fits at once (seen in bench_search: fit times summing to
+    # 3.5x the wall time of 2 workers).
+    paths = list(synthetic_table["path"][:40])
+    with joblib.parallel_config(backend="dask"):
+        [(n_jobs, shape, before, after)] = joblib.Parallel()(
+            [joblib.delayed(_decode_inside_a_task)(paths)])
+    assert n_jobs == 1  # threads_per_worker=1
+    assert shape == (40, 16, 16, 1)
+    assert before == after == 1  # the task never left its thread slot
