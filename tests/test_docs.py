@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
 
 USER_GUIDE = ["getting_started", "data", "dicom", "pipeline", "tuning", "metrics", "pitfalls",
-              "explain", "examples", "api"]
+              "explain", "examples", "api", "scaling"]
 
 
 def _require_sphinx():

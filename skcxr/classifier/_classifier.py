@@ -12,6 +12,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import ClassifierTags
 
 from ._build import build_model, model_from_bytes, model_to_bytes
+from ._distribute import clone_keeping_strategy, picklable_state
 from ._inputs import as_unit_float
 from ._params import PARAMETER_CONSTRAINTS, check_keyword
 from ._runtime import check_not_forked, configure_tf_threads
@@ -72,6 +73,11 @@ class CXRClassifier(TrainingMixin, KerasClassifier):
         or Dask backends).
     verbose : int, default=0
         Keras progress output during fit (0 silent, 1 bar, 2 line per epoch).
+    distribute : None, "mirrored" or tf.distribute.Strategy, default=None
+        Train on several devices under the strategy's scope; ``batch_size``
+        is the global batch, split across replicas. ``"mirrored"`` (a
+        ``MirroredStrategy`` over the visible GPUs, built per fit) pickles; an
+        instance is kept by ``clone`` but not pickled (see "Scaling out").
     **kwargs
         Routed parameters starting with ``optimizer__`` (e.g.
         ``optimizer__beta_1``), ``fit__`` (``fit__validation_freq``),
@@ -150,6 +156,7 @@ class CXRClassifier(TrainingMixin, KerasClassifier):
         callbacks=None,
         random_state=None,
         verbose=0,
+        distribute=None,
         **kwargs,
     ):
         self.architecture = architecture
@@ -167,6 +174,7 @@ class CXRClassifier(TrainingMixin, KerasClassifier):
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
+        self.distribute = distribute
         for name in kwargs:
             check_keyword(name, self._named_params())
         vars(self).update(kwargs)
@@ -238,7 +246,10 @@ class CXRClassifier(TrainingMixin, KerasClassifier):
             state[_PACKED_MODEL] = model_to_bytes(model)
         if "history_" in state:
             state["history_"] = {k: list(v) for k, v in state["history_"].items()}
-        return state
+        return picklable_state(state)
+
+    def __sklearn_clone__(self):
+        return clone_keeping_strategy(self)  # a Strategy instance is shared, not copied
 
     def __setstate__(self, state):
         state = dict(state)

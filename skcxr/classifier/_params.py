@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ..architectures import get_architecture
 from ._augment import check_augmentation
+from ._distribute import check_distribute
 
 MAX_SEED = 2**31 - 1
 
@@ -30,6 +31,7 @@ PARAMETER_CONSTRAINTS = {
     "callbacks": [list, dict, HasMethods(["set_model"]), None],
     "random_state": [Interval(Integral, 0, MAX_SEED, closed="both"), np.random.RandomState, None],
     "verbose": ["verbose"],
+    "distribute": [None, StrOptions({"mirrored"}), HasMethods(["scope", "run"])],
 }
 
 #: Routing prefixes of ``**kwargs`` that CXRClassifier actually reads
@@ -113,4 +115,5 @@ def validate_training_params(estimator):
             f"(got early_stopping={estimator.early_stopping}, validation_split=0)"
         )
     get_architecture(estimator.architecture)  # unknown names list the registered ones
+    check_distribute(estimator.distribute)
     return check_augmentation(estimator.augmentation)

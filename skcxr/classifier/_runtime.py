@@ -20,7 +20,11 @@ TensorFlow sizes its thread pools once, when its runtime starts.
 :func:`configure_tf_threads` caps them before that happens from
 ``$SKCXR_NUM_THREADS`` or, failing that, ``$OMP_NUM_THREADS``, which joblib's
 loky backend sets to ``cpu_count // n_jobs`` in each worker: ``n_jobs=2`` on
-2 cores then runs one TF thread per worker instead of two each.
+2 cores then runs one TF thread per worker instead of two each. On a Dask
+worker the cap is the worker's own thread count (``nthreads``, e.g.
+``LocalCluster(threads_per_worker=...)`` or ``dask worker --nthreads``),
+read on the worker, never the client's; it comes before ``$OMP_NUM_THREADS``,
+which Dask's nanny sets to 1 whatever the worker's size.
 
 Forks
 -----
@@ -35,29 +39,38 @@ import sys
 
 from ._seeding import draw_seed, seeded  # noqa: F401  (re-exported)
 
+from .._workers import dask_worker_threads
+
 THREADS_ENV = "SKCXR_NUM_THREADS"
 
 
+def _env_threads(name):
+    value = os.environ.get(name)
+    if not value:
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        raise ValueError(f"${name} must be a positive integer, got {value!r}") from None
+    if n < 1:
+        raise ValueError(f"${name} must be a positive integer, got {value!r}")
+    return n
+
+
 def _requested_threads():
-    for name in (THREADS_ENV, "OMP_NUM_THREADS"):
-        value = os.environ.get(name)
-        if value:
-            try:
-                n = int(value)
-            except ValueError:
-                raise ValueError(
-                    f"${name} must be a positive integer, got {value!r}"
-                ) from None
-            if n < 1:
-                raise ValueError(f"${name} must be a positive integer, got {value!r}")
-            return n
-    return None
+    n = _env_threads(THREADS_ENV)
+    if n is None:
+        n = dask_worker_threads()  # the worker's own size, not the client's
+    if n is None:
+        n = _env_threads("OMP_NUM_THREADS")
+    return n
 
 
 def configure_tf_threads():
     """Cap TensorFlow's intra- and inter-op threads from the environment.
 
-    Reads ``$SKCXR_NUM_THREADS``, else ``$OMP_NUM_THREADS``. Has an effect only
+    Reads ``$SKCXR_NUM_THREADS``, else the thread count of the Dask worker
+    running this call, else ``$OMP_NUM_THREADS``. Has an effect only
     before TensorFlow's runtime has started in this process; later calls keep
     the pools as they are.
 

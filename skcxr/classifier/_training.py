@@ -7,6 +7,7 @@ from scikeras._utils import route_params
 from scikeras.wrappers import BaseWrapper
 
 from ._augment import make_augmenter, training_dataset
+from ._distribute import distribute_scope
 from ._inputs import check_labels, combined_sample_weight, split_validation
 from ._params import validate_training_params
 from ._runtime import configure_tf_threads
@@ -40,7 +41,7 @@ class TrainingMixin:
             self._call_seed = self.random_seed_
         else:
             self._call_seed = derive_seed(self.random_seed_, "partial_fit", self.current_epoch)
-        with seeded(self._call_seed):
+        with seeded(self._call_seed), distribute_scope(self.distribute):
             yield y
 
     # ----------------------------------------------------------- fitting

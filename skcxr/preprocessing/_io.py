@@ -10,6 +10,7 @@ from numbers import Integral
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+from .._workers import on_worker_hint
 from ._dicom_io import check_dicom_voi, dicom_image, looks_like_dicom
 from ._errors import ImageReadError
 from ._png16 import png_rawmode, wide_colour
@@ -71,7 +72,7 @@ def _check_file(path):
     if isinstance(path_str, bytes):
         path_str = os.fsdecode(path_str)
     if not os.path.exists(path_str):
-        raise FileNotFoundError(f"image file not found: {path_str!r}")
+        raise FileNotFoundError(f"image file not found: {path_str!r}{on_worker_hint()}")
     if os.path.isdir(path_str):
         raise IsADirectoryError(f"image path is a directory, not a file: {path_str!r}")
     if os.path.getsize(path_str) == 0:

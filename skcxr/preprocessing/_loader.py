@@ -11,6 +11,7 @@ from joblib.parallel import get_active_backend
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._workers import dask_worker_threads
 from ._dicom_io import check_dicom_voi
 from ._io import COLOR_MODES, RESIZE_MODES, check_size, read_image
 
@@ -32,6 +33,9 @@ def _resolve_n_jobs(n_jobs):
     """Threads to decode with; ``None`` means all cores outside joblib workers."""
     if n_jobs is not None:
         return effective_n_jobs(n_jobs)
+    worker_threads = dask_worker_threads()
+    if worker_threads is not None:  # inside a task on a Dask worker: its own threads
+        return worker_threads
     backend, context_n_jobs = get_active_backend()
     if context_n_jobs is not None:  # inside joblib.parallel_config(n_jobs=...)
         return effective_n_jobs(context_n_jobs)
@@ -123,7 +127,8 @@ class XRayLoader(TransformerMixin, BaseEstimator):
         1: it means the ``n_jobs`` of an enclosing
         :func:`joblib.parallel_config` if one is set, else 1 inside a joblib
         worker (e.g. ``GridSearchCV(n_jobs=4)``: no nested oversubscription),
-        else one thread per CPU core (at most 8). ``1`` is strictly
+        the worker's thread count on a Dask worker, else one thread per CPU
+        core (at most 8). ``1`` is strictly
         sequential; ``-1`` uses all cores. The output never depends on it.
     verbose : int, default=0
         ``>0`` prints progress to stderr on loads of more than 100 images.
@@ -279,7 +284,12 @@ class XRayLoader(TransformerMixin, BaseEstimator):
         if n_jobs == 1 or len(chunks) == 1:
             results = (_read_chunk(chunk, options) for chunk in chunks)
         else:
-            results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
+            # On a Dask worker joblib's active backend is Dask: threads must be
+            # asked for, or each chunk becomes a task and the fit's own task
+            # secedes, letting the worker start a second fit beside it.
+            backend = "threading" if dask_worker_threads() is not None else None
+            results = Parallel(n_jobs=n_jobs, backend=backend, prefer="threads",
+                               return_as="generator", verbose=0)(
                 delayed(_read_chunk)(chunk, options) for chunk in chunks
             )
         for chunk_images in results:
