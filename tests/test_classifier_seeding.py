@@ -111,16 +111,7 @@ def test_grid_search_backends_match_sequential_bit_for_bit(backend, sequential_s
     np.testing.assert_array_equal(scores, sequential_scores)
 
 
-def test_grid_search_on_dask_matches_sequential_bit_for_bit(sequential_scores):
-    distributed = pytest.importorskip("distributed")
-    pytest.importorskip("dask")
-    X, y = images()
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster):
-        with joblib.parallel_config(backend="dask"):
-            scores = _scores(_search().fit(X, y))
-    np.testing.assert_array_equal(scores, sequential_scores)
+# Dask against n_jobs=1, bit for bit: tests/test_distributed.py (one cluster for the module).
 
 
 def test_multiprocessing_backend_after_tensorflow_raises_instead_of_hanging(tmp_path):
