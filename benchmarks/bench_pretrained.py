@@ -16,8 +16,8 @@ every ``adult-normal`` image). Recipes:
 (c) MobileNetV2 fine-tuned: ``CXRClassifier("mobilenet_v2")`` with its last
     ``--ft-blocks`` blocks trainable (BatchNorm frozen), augmentation, balanced
     class weights, ``--ft-size`` px, ``--ft-epochs`` epochs;
-(d) ``make_pretrained_pipeline()`` (the recommended recipe: 320 px,
-    ``block_13_expand_relu``, flip averaging), C by the same inner CV.
+(d) ``make_pretrained_pipeline()`` (the recommended recipe: 320 px, the pooled
+    ``block_13_expand_relu`` and ``out_relu`` maps, flip averaging), C by the same inner CV.
 
 Columns: accuracy, sensitivity, specificity, ROC AUC (all images), AUC inside
 the COVID collection (COVID vs its other findings), specificity per healthy

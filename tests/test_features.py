@@ -20,7 +20,7 @@ LAYER = "block_3_expand_relu"  # 144 channels, cheap: keeps the tests fast
 
 
 def embedder(**params):
-    return XRayEmbedder(weights=None, layer=LAYER, **params)
+    return XRayEmbedder(**{"weights": None, "layer": LAYER, **params})
 
 
 def images(n=6, size=32, channels=1, seed=0):
