@@ -18,6 +18,7 @@ __all__ = [
     "XRayLoader",
     "CXRClassifier",
     "make_default_pipeline",
+    "make_pretrained_pipeline",
     "__version__",
 ]
 
@@ -25,6 +26,7 @@ _LAZY = {
     "XRayLoader": "skcxr.preprocessing",
     "CXRClassifier": "skcxr.classifier",
     "make_default_pipeline": "skcxr.pipeline",
+    "make_pretrained_pipeline": "skcxr._pretrained",
 }
 
 _SUBPACKAGES = {
@@ -32,6 +34,7 @@ _SUBPACKAGES = {
     "classifier",
     "datasets",
     "explain",
+    "features",
     "metrics",
     "model_selection",
     "pipeline",
