@@ -111,6 +111,8 @@ def main():
     if args.part in ("all", "recipe"):
         from _sources_recipe import run_recipe
 
+        table_only = run_recipe(args.data, cache, everything, HOLDOUT, table_name="default")
+        report("(b0) the recipe's pipeline on today's default table", *table_only)
         results["recipe"] = run_recipe(args.data, cache, everything, HOLDOUT)
         report("(b) multi-source recipe", *results["recipe"])
     if len(results) == 2:

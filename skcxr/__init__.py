@@ -19,6 +19,7 @@ __all__ = [
     "CXRClassifier",
     "make_default_pipeline",
     "make_pretrained_pipeline",
+    "make_multisource_pipeline",
     "__version__",
 ]
 
@@ -27,6 +28,7 @@ _LAZY = {
     "CXRClassifier": "skcxr.classifier",
     "make_default_pipeline": "skcxr.pipeline",
     "make_pretrained_pipeline": "skcxr._pretrained",
+    "make_multisource_pipeline": "skcxr._multisource",
 }
 
 _SUBPACKAGES = {
