@@ -18,7 +18,7 @@ MULTISOURCE_PARAMS = {
 
 #: Sensitivity the decision threshold is set for, on a patient-grouped CV of the
 #: training rows (see :func:`skcxr.model_selection.threshold_for_sensitivity`).
-MULTISOURCE_TARGET_SENSITIVITY = 0.9
+MULTISOURCE_TARGET_SENSITIVITY = 0.92
 
 
 def make_multisource_pipeline(**params):

@@ -12,11 +12,16 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedGroupKFold
 
-from ._by_source import _check_fit_params, _log, _positive_score, _validate_table
+from ._by_source import _check_fit_params, _positive_score, _validate_table
 from ._holdout_report import HELD_OUT, INTERNAL_INNER, HoldoutEvaluation
 from ._report import score_rows
 
 _THRESHOLDS = ("predict", "target-sensitivity")
+
+
+def _log(verbose, message):
+    if verbose:
+        print(f"[leave_one_source_out] {message}", flush=True)
 
 
 def threshold_for_sensitivity(y_true, y_score, *, target=0.9, pos_label="covid"):
