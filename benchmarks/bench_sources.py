@@ -26,6 +26,7 @@ fits of 40 epochs) is computed once; delete the folder to recompute.
 Usage::
 
     python benchmarks/bench_sources.py [--data PATH] [--cache DIR] [--part all|defaults|recipe]
+        [--no-defaults-internal]
 """
 
 import argparse
@@ -68,7 +69,7 @@ def _cached(path, compute):
     return value
 
 
-def run_defaults(data, cache, everything):
+def run_defaults(data, cache, everything, internal_cv=True):
     from skcxr import make_default_pipeline
 
     table = real_table(data)
@@ -78,17 +79,22 @@ def run_defaults(data, cache, everything):
     loso = _cached(cache / "defaults_loso.pkl", lambda: leave_one_source_out(
         pipe, split, holdout=HOLDOUT, eval_table=everything, threshold="predict", verbose=1))
     t_loso = time.perf_counter() - start
-    internal = _cached(cache / "defaults_internal.pkl", lambda: evaluate_by_source(
-        pipe, table, cv=5, cross_source=False, verbose=1))
+    internal = None
+    if internal_cv:
+        internal = _cached(cache / "defaults_internal.pkl", lambda: evaluate_by_source(
+            pipe, table, cv=5, cross_source=False, verbose=1))
     return table, internal, loso, t_loso
 
 
 def report(name, table, internal, loso, seconds):
     print(f"\n=== {name}: {len(table)} training images, "
           f"{(table['label'] == 'covid').sum()} covid ===")
-    frame = internal.to_frame()
-    print(frame[frame["evaluation"] == "internal"][COLUMNS].to_string(
-        index=False, float_format=lambda v: f"{v:.3f}"))
+    if internal is None:
+        print("(internal CV skipped: --no-defaults-internal)")
+    else:
+        frame = internal.to_frame()
+        print(frame[frame["evaluation"] == "internal"][COLUMNS].to_string(
+            index=False, float_format=lambda v: f"{v:.3f}"))
     print()
     print(loso)
     print(f"(leave-one-source-out wall time {seconds:.0f} s)")
@@ -99,6 +105,8 @@ def main():
     parser.add_argument("--data", default=default_data_root())
     parser.add_argument("--cache", default="/tmp/skcxr_bench_sources")
     parser.add_argument("--part", choices=["all", "defaults", "recipe"], default="all")
+    parser.add_argument("--no-defaults-internal", action="store_true",
+                        help="skip the defaults' internal 5-fold CV (five 40-epoch fits)")
     args = parser.parse_args()
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
@@ -106,7 +114,8 @@ def main():
     print(everything.groupby(["source", "label"]).size().to_string(), flush=True)
     results = {}
     if args.part in ("all", "defaults"):
-        results["defaults"] = run_defaults(args.data, cache, everything)
+        results["defaults"] = run_defaults(args.data, cache, everything,
+                                           internal_cv=not args.no_defaults_internal)
         report("(a) today's defaults", *results["defaults"])
     if args.part in ("all", "recipe"):
         from _sources_recipe import run_recipe
