@@ -40,12 +40,22 @@ def test_backbones_are_registered():
     assert set(BACKBONES) == {"mobilenet_v2", "densenet121", "efficientnet_b0", "resnet50"}
 
 
-@pytest.mark.parametrize("name", sorted(BACKBONES))
-def test_every_backbone_builds_at_32px_and_trains_one_step(name):
+def fit_one_step(name):
     X, y = tiny_data()
     clf = CXRClassifier(name, architecture_params={"weights": None, "trainable_blocks": 1},
                         fc_units=(8,), epochs=1, batch_size=8, random_state=0)
-    clf.fit(X, y)
+    return clf.fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def mobilenet_clf():
+    return fit_one_step("mobilenet_v2")
+
+
+@pytest.mark.parametrize("name", sorted(BACKBONES))
+def test_every_backbone_builds_at_32px_and_trains_one_step(name, request):
+    X, y = tiny_data()
+    clf = request.getfixturevalue("mobilenet_clf") if name == "mobilenet_v2" else fit_one_step(name)
     assert len(clf.history_["loss"]) == 1 and np.isfinite(clf.history_["loss"][0])
     proba = clf.predict_proba(X)
     assert proba.shape == (8, 2)
@@ -141,10 +151,9 @@ def test_mismatched_and_corrupt_weights_fail_clearly(tmp_path):
         build_backbone("resnet50", (32, 32, 1), weights=corrupt)
 
 
-def test_fitted_backbone_classifier_pickles(tmp_path):
-    X, y = tiny_data()
-    clf = CXRClassifier("mobilenet_v2", architecture_params={"weights": None}, fc_units=(4,),
-                        epochs=1, batch_size=8, random_state=0).fit(X, y)
+def test_fitted_backbone_classifier_pickles(tmp_path, mobilenet_clf):
+    X, _ = tiny_data()
+    clf = mobilenet_clf
     again = pickle.loads(pickle.dumps(clf))
     np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X), rtol=1e-5)
     path = clf.save_model(tmp_path / "m.keras")

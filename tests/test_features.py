@@ -65,6 +65,7 @@ def test_cache_counts_each_image_once_across_clones_and_pickles():
     X = images(n=5)
     emb = embedder()
     F = emb.transform(X)
+    models = embedding_stats()["models"]
     assert embedding_stats()["embedded"] == 5
     np.testing.assert_array_equal(clone(emb).transform(X[[4, 0, 2]]), F[[4, 0, 2]])
     again = pickle.loads(pickle.dumps(emb))
@@ -74,8 +75,8 @@ def test_cache_counts_each_image_once_across_clones_and_pickles():
     # a new image only is embedded; another configuration has its own entries
     emb.transform(np.concatenate([X, images(n=1, seed=9)]))
     assert embedding_stats()["embedded"] == 6
-    embedder(flip=True).transform(X[:2])
-    assert embedding_stats()["embedded"] == 8
+    embedder(flip=True).transform(X[:2])  # flip: other features, same model
+    assert embedding_stats()["embedded"] == 8 and embedding_stats()["models"] == models
     embedder(cache=False).transform(X[:2])
     assert embedding_stats()["embedded"] == 10  # counted, not stored
 
@@ -101,7 +102,7 @@ def test_bad_images(bad, match):
 
 def test_bad_parameters():
     X = images(n=1)
-    with pytest.raises(ValueError, match="no layer 'nope'.*block_"):
+    with pytest.raises(ValueError, match="no layer 'nope'.*Conv1"):
         embedder(layer="nope").fit(X)
     with pytest.raises(ValueError, match="unknown backbone"):
         XRayEmbedder(backbone="vgg99").fit(X)

@@ -132,6 +132,7 @@ def _registered(backbone):
 def _download(registered, cache):
     import keras
 
+    cache.mkdir(parents=True, exist_ok=True)  # else get_file falls back to /tmp/.keras
     return Path(
         keras.utils.get_file(
             registered.name, registered.origin, file_hash=registered.hash,

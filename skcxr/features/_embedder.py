@@ -68,7 +68,8 @@ class XRayEmbedder(TransformerMixin, BaseEstimator):
         A backbone of :data:`skcxr.architectures.BACKBONES`.
     weights : None, "imagenet" or path-like, default="imagenet"
         See :func:`skcxr.architectures.resolve_weights` (``"imagenet"`` reads
-        ``$SKCXR_WEIGHTS`` first). None gives random features (for tests).
+        ``$SKCXR_WEIGHTS`` first). None gives random features (for tests),
+        always the same ones (drawn with seed 0).
     layer : str, sequence of str or None, default=None
         Name(s) of the backbone layer(s) whose feature maps are pooled (the
         pooled vectors are concatenated in the order given). None: the last
@@ -206,14 +207,16 @@ class XRayEmbedder(TransformerMixin, BaseEstimator):
         """
         X = _check_images(X)
         key = self._config_key(X.shape[-1])
+        feature_key = key + (bool(self.flip),)  # same model, other features
         digests = _cache.image_digests(X) if self.cache else None
-        found = _cache.lookup(key, digests) if self.cache else [None] * len(X)
+        found = _cache.lookup(feature_key, digests) if self.cache else [None] * len(X)
         missing = [i for i, f in enumerate(found) if f is None]
         if missing:
             features = self._embed(key, X[missing])
             for i, row in zip(missing, features):
                 found[i] = row
-            _cache.store(key, [digests[i] for i in missing] if self.cache else None, features)
+            _cache.store(feature_key, [digests[i] for i in missing] if self.cache else None,
+                         features)
         return np.stack(found).astype(np.float32, copy=False)
 
     def _embed(self, key, X):
@@ -262,7 +265,12 @@ def _feature_model(backbone, weights, layers, pooling, channels):
 
     from ..architectures._backbones import build_backbone
 
-    base = build_backbone(backbone, (None, None, channels), weights=weights, pooling=None)
+    from ..classifier._runtime import seeded
+
+    # random weights (weights=None) are drawn with a fixed seed: the same
+    # features in every process and for every layer / pooling configuration
+    with seeded(0):
+        base = build_backbone(backbone, (None, None, channels), weights=weights, pooling=None)
     names = [base.layers[-1].name if name is None else name for name in layers]
     pooled, widths = [], []
     for name in names:
