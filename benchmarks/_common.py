@@ -26,3 +26,10 @@ def real_table(data, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DuplicateImageWarning)
         return make_covid_dataset_from_root(data, **kwargs)
+
+
+def default_weights_root():
+    """``$SKCXR_WEIGHTS``, else ``shared/weights`` beside the checkout (as the
+    tests' ``weights_root`` fixture)."""
+    repo = Path(__file__).resolve().parents[1]
+    return os.environ.get("SKCXR_WEIGHTS", str(repo.parent / "shared" / "weights"))

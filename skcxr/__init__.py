@@ -18,6 +18,8 @@ __all__ = [
     "XRayLoader",
     "CXRClassifier",
     "make_default_pipeline",
+    "make_pretrained_pipeline",
+    "make_multisource_pipeline",
     "__version__",
 ]
 
@@ -25,6 +27,8 @@ _LAZY = {
     "XRayLoader": "skcxr.preprocessing",
     "CXRClassifier": "skcxr.classifier",
     "make_default_pipeline": "skcxr.pipeline",
+    "make_pretrained_pipeline": "skcxr._pretrained",
+    "make_multisource_pipeline": "skcxr._multisource",
 }
 
 _SUBPACKAGES = {
@@ -32,6 +36,7 @@ _SUBPACKAGES = {
     "classifier",
     "datasets",
     "explain",
+    "features",
     "metrics",
     "model_selection",
     "pipeline",

@@ -2,6 +2,8 @@
 
 * ``data_root``: the real X-rays (``$SKCXR_DATA``, default ``../shared/data``
   beside the checkout). Missing data fails loudly under CI and skips elsewhere.
+* ``weights_root``: offline pretrained weights (``$SKCXR_WEIGHTS``, default
+  ``../shared/weights``); same policy as the data.
 * ``synthetic_table``: a small table of synthetic X-ray PNGs written once per
   session by :func:`skcxr.datasets.make_synthetic_cxr`.
 """
@@ -16,6 +18,8 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
+DEFAULT_WEIGHTS = REPO_ROOT.parent / "shared" / "weights"
+MOBILENET_V2_FILE = "mobilenet_v2_1.0_imagenet_notop.weights.h5"
 
 
 def _real_data_root():
@@ -50,3 +54,22 @@ def synthetic_table(synthetic_dir):
     from skcxr.datasets import make_synthetic_cxr
 
     return make_synthetic_cxr(120, synthetic_dir, image_size=64, random_state=0)
+
+
+def _real_weights_root():
+    return Path(os.environ.get("SKCXR_WEIGHTS", DEFAULT_WEIGHTS)).expanduser().resolve()
+
+
+@pytest.fixture(scope="session")
+def weights_root():
+    """Folder of offline ImageNet weights (holds mobilenet_v2_1.0_imagenet_notop.weights.h5)."""
+    root = _real_weights_root()
+    if not (root / MOBILENET_V2_FILE).is_file():
+        msg = (
+            f"pretrained weights not found: {root} lacks {MOBILENET_V2_FILE}; set "
+            "SKCXR_WEIGHTS to the folder that holds it"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return root

@@ -166,9 +166,24 @@ def test_plot_dicom(tmp_path):
     assert (out / "dicom_check.png").stat().st_size > 0
 
 
+def test_plot_pretrained_grid_search(tmp_path):
+    out = tmp_path / "out"
+    result = run_example("plot_pretrained_grid_search.py", "--output-dir", out, cwd=tmp_path)
+    match = re.search(r"images run through the network: (\d+) \((\d+) images x 1 layer",
+                      result.stdout)
+    assert match and match.group(1) == match.group(2)  # each image embedded once
+    assert "best by roc_auc" in result.stdout
+    assert_study_tables(result.stdout)
+    table = pd.read_csv(out / "pretrained_grid_search.csv")
+    assert len(table) == 2 and {"layer", "C", "roc_auc", "rank"} <= set(table.columns)
+    assert table["rank"].is_monotonic_increasing
+    assert (out / "pretrained_grid_search.png").stat().st_size > 0
+
+
 # -------------------------------------------------------- house rules
 TESTED = {"plot_train_evaluate.py", "predict.py", "plot_grid_search.py",
-          "plot_cross_validation.py", "plot_grad_cam.py", "plot_dicom.py"}
+          "plot_cross_validation.py", "plot_grad_cam.py", "plot_dicom.py",
+          "plot_pretrained_grid_search.py"}
 
 
 def test_every_example_is_run_by_this_module():

@@ -16,10 +16,19 @@ from ._covid_chestxray import load_covid_chestxray
 from ._dicom import load_dicom_folder
 from ._duplicates import find_duplicate_images
 from ._from_root import make_covid_dataset_from_root
+from ._folder import DerivedPatientIdWarning, load_xray_folder
 from ._healthy import load_healthy_folder
 from ._pneumonia import load_pneumonia_folders
+from ._sources import (
+    KERMANY_PNEUMONIA,
+    MULTISOURCE_NEGATIVES,
+    load_negative_pools,
+    make_multisource_dataset,
+    split_covid_collection,
+)
 from ._summary import summarize_dataset
 from ._synthetic import make_synthetic_cxr
+from ._tbx11k import load_tbx11k
 
 __all__ = [
     "FRONTAL_VIEWS",
@@ -33,4 +42,13 @@ __all__ = [
     "make_covid_dataset_from_root",
     "make_synthetic_cxr",
     "summarize_dataset",
+    # multi-source tables and user folders (issue 15)
+    "DerivedPatientIdWarning",
+    "KERMANY_PNEUMONIA",
+    "MULTISOURCE_NEGATIVES",
+    "load_negative_pools",
+    "load_tbx11k",
+    "load_xray_folder",
+    "make_multisource_dataset",
+    "split_covid_collection",
 ]

@@ -3,11 +3,28 @@
 :func:`evaluate_by_source` scores a classifier with patient-grouped
 cross-validation broken down per source (internal) and by training without a
 source and testing on it (cross-source); it returns a :class:`SourceEvaluation`.
+:func:`leave_one_source_out` holds every source (or group) out in turn with a
+threshold fixed on the training sources; it returns a :class:`HoldoutEvaluation`.
 :func:`search_progress` reports each finished fit of a long search.
 """
 
 from ._by_source import evaluate_by_source
+from ._holdout_report import HoldoutEvaluation
+from ._leave_one_source_out import (
+    leave_one_source_out,
+    source_balanced_weights,
+    threshold_for_sensitivity,
+)
 from ._progress import search_progress
 from ._report import SourceEvaluation
 
-__all__ = ["evaluate_by_source", "SourceEvaluation", "search_progress"]
+__all__ = [
+    "evaluate_by_source",
+    "SourceEvaluation",
+    "search_progress",
+    # leave-one-source-out (issue 15)
+    "HoldoutEvaluation",
+    "leave_one_source_out",
+    "source_balanced_weights",
+    "threshold_for_sensitivity",
+]

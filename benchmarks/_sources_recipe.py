@@ -1,0 +1,71 @@
+"""The recipe part of bench_sources.py: frozen features computed once, then heads."""
+
+import hashlib
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.pipeline import Pipeline
+
+from skcxr import make_multisource_pipeline
+from skcxr._multisource import MULTISOURCE_TARGET_SENSITIVITY
+from skcxr.datasets import DuplicateImageWarning, make_multisource_dataset, split_covid_collection
+from skcxr.model_selection import evaluate_by_source, leave_one_source_out
+from _common import COVID, real_table
+
+
+class FeatureLookup(TransformerMixin, BaseEstimator):
+    """Paths -> the features computed once for every image (stateless, as the embedder)."""
+
+    def __init__(self, features=None):
+        self.features = features  # {path: row}; shared, never copied per clone
+
+    def __sklearn_clone__(self):
+        return self
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return np.stack([self.features[p] for p in X])
+
+
+def embed_all(paths, cache):
+    """Features of every path through the recipe's loader, normalizer and embedder."""
+    feature_steps = Pipeline(make_multisource_pipeline().steps[:3])
+    key = hashlib.sha1(repr(sorted(feature_steps.get_params(deep=True).items(),
+                                   key=str)).encode()).hexdigest()[:12]
+    file = Path(cache) / f"features_{key}.npy"
+    listing = Path(cache) / f"features_{key}_paths.txt"
+    if file.is_file() and listing.read_text().split("\n") == list(paths):
+        print(f"(reusing {file})", flush=True)
+        return np.load(file), 0.0
+    start = time.perf_counter()
+    parts = [feature_steps.transform(list(paths[i:i + 256])) for i in range(0, len(paths), 256)]
+    features = np.concatenate(parts)
+    np.save(file, features)
+    listing.write_text("\n".join(paths))
+    return features, time.perf_counter() - start
+
+
+def run_recipe(data, cache, everything, holdout, *, table_name="multisource"):
+    paths = everything["path"].tolist()
+    features, seconds = embed_all(paths, cache)
+    print(f"features: {features.shape} for every image of every source "
+          f"({seconds:.0f} s, computed once)", flush=True)
+    lookup = FeatureLookup(dict(zip(paths, features)))
+    head = make_multisource_pipeline()
+    head = Pipeline([("features", lookup)] + head.steps[3:])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DuplicateImageWarning)
+        if table_name == "multisource":
+            table = make_multisource_dataset(data, split_covid_by="region")
+        else:
+            table = split_covid_collection(real_table(data), Path(data) / COVID, by="region")
+    start = time.perf_counter()
+    internal = evaluate_by_source(head, table, cv=5, cross_source=False)
+    loso = leave_one_source_out(head, table, holdout=holdout, eval_table=everything,
+                                target_sensitivity=MULTISOURCE_TARGET_SENSITIVITY)
+    return table, internal, loso, time.perf_counter() - start

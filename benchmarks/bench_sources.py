@@ -1,0 +1,136 @@
+"""Benchmark: today's defaults vs the multi-source recipe, inside and on held-out sources.
+
+Two recipes, same data, same folds, same held-out groups:
+
+(a) **today's defaults**: ``make_covid_dataset_from_root(data)`` (COVID
+    collection + Kermany NORMAL) and ``skcxr.make_default_pipeline()``
+    (five-block CNN, 40 epochs), labelled by its own ``predict``.
+(b) **the multi-source recipe**: ``make_multisource_dataset(data)`` (Kermany
+    NORMAL and PNEUMONIA, ``adult-normal``, ``tbx11k-tb``), frozen MobileNetV2
+    features + logistic regression, source-balanced sample weights, threshold
+    fixed for sensitivity 0.9 on an inner patient-grouped CV of the training
+    sources.
+
+For each: (1) internal 5-fold ``StratifiedGroupKFold`` by patient on its own
+table (``evaluate_by_source``, the estimator's own predict); (2)
+``leave_one_source_out`` on every source: the COVID collection split by region
+(``europe``, ``asia``, ``other``), ``chest-xray-pneumonia`` (all 600 Kermany
+images, NORMAL and PNEUMONIA), ``adult-normal``, ``tbx11k``; every image of a
+held-out source is tested (``eval_table`` = every image of every source).
+
+The frozen features are computed once per image and cached as ``.npy`` in
+``--cache`` (default ``/tmp/skcxr_bench_sources``); the defaults' results are
+cached there too (``defaults_*.pkl``) so the slow five-block part (about ten
+fits of 40 epochs) is computed once; delete the folder to recompute.
+
+Usage::
+
+    python benchmarks/bench_sources.py [--data PATH] [--cache DIR] [--part all|defaults|recipe]
+        [--no-defaults-internal]
+"""
+
+import argparse
+import os
+import pickle
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+import pandas as pd
+
+from skcxr.datasets import make_multisource_dataset, split_covid_collection
+from skcxr.model_selection import evaluate_by_source, leave_one_source_out
+# benchmarks/ is sys.path[0] when run as a script
+from _common import COLUMNS, COVID, default_data_root, real_table
+
+HOLDOUT = ["covid-chestxray@europe", "covid-chestxray@asia", "covid-chestxray@other",
+           "chest-xray-pneumonia", "adult-normal", "tbx11k"]
+
+
+def universe(data):
+    """Every image of every source: the rows the held-out sources are tested on."""
+    import warnings
+
+    from skcxr.datasets import DuplicateImageWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DuplicateImageWarning)
+        return make_multisource_dataset(data, n_negatives="all", split_covid_by="region")
+
+
+def _cached(path, compute):
+    if path.is_file():
+        print(f"(reusing {path})", flush=True)
+        return pickle.loads(path.read_bytes())
+    value = compute()
+    path.write_bytes(pickle.dumps(value))
+    return value
+
+
+def run_defaults(data, cache, everything, internal_cv=True):
+    from skcxr import make_default_pipeline
+
+    table = real_table(data)
+    split = split_covid_collection(table, Path(data) / COVID, by="region")
+    pipe = make_default_pipeline(classifier__random_state=0)
+    start = time.perf_counter()
+    loso = _cached(cache / "defaults_loso.pkl", lambda: leave_one_source_out(
+        pipe, split, holdout=HOLDOUT, eval_table=everything, threshold="predict", verbose=1))
+    t_loso = time.perf_counter() - start
+    internal = None
+    if internal_cv:
+        internal = _cached(cache / "defaults_internal.pkl", lambda: evaluate_by_source(
+            pipe, table, cv=5, cross_source=False, verbose=1))
+    return table, internal, loso, t_loso
+
+
+def report(name, table, internal, loso, seconds):
+    print(f"\n=== {name}: {len(table)} training images, "
+          f"{(table['label'] == 'covid').sum()} covid ===")
+    if internal is None:
+        print("(internal CV skipped: --no-defaults-internal)")
+    else:
+        frame = internal.to_frame()
+        print(frame[frame["evaluation"] == "internal"][COLUMNS].to_string(
+            index=False, float_format=lambda v: f"{v:.3f}"))
+    print()
+    print(loso)
+    print(f"(leave-one-source-out wall time {seconds:.0f} s)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=default_data_root())
+    parser.add_argument("--cache", default="/tmp/skcxr_bench_sources")
+    parser.add_argument("--part", choices=["all", "defaults", "recipe"], default="all")
+    parser.add_argument("--no-defaults-internal", action="store_true",
+                        help="skip the defaults' internal 5-fold CV (five 40-epoch fits)")
+    args = parser.parse_args()
+    cache = Path(args.cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    everything = universe(args.data)
+    print(everything.groupby(["source", "label"]).size().to_string(), flush=True)
+    results = {}
+    if args.part in ("all", "defaults"):
+        results["defaults"] = run_defaults(args.data, cache, everything,
+                                           internal_cv=not args.no_defaults_internal)
+        report("(a) today's defaults", *results["defaults"])
+    if args.part in ("all", "recipe"):
+        from _sources_recipe import run_recipe
+
+        table_only = run_recipe(args.data, cache, everything, HOLDOUT, table_name="default")
+        report("(b0) the recipe's pipeline on today's default table", *table_only)
+        results["recipe"] = run_recipe(args.data, cache, everything, HOLDOUT)
+        report("(b) multi-source recipe", *results["recipe"])
+    if len(results) == 2:
+        a, b = results["defaults"][2].summary(), results["recipe"][2].summary()
+        print("\nmean held-out specificity: defaults "
+              f"{a['mean_specificity']:.3f}, recipe {b['mean_specificity']:.3f}; "
+              f"min held-out sensitivity: defaults {a['min_sensitivity']:.3f}, "
+              f"recipe {b['min_sensitivity']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

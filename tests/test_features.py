@@ -1,0 +1,171 @@
+"""XRayEmbedder: shapes, names, cache, pickling, sklearn checks, grid search; the
+pretrained pipeline."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import estimator_checks as ec
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skcxr import make_pretrained_pipeline
+from skcxr.features import XRayEmbedder, clear_feature_cache, embedding_stats
+
+LAYER = "block_3_expand_relu"  # 144 channels, cheap: keeps the tests fast
+
+
+def embedder(**params):
+    return XRayEmbedder(**{"weights": None, "layer": LAYER, **params})
+
+
+def images(n=6, size=32, channels=1, seed=0):
+    return np.random.RandomState(seed).rand(n, size, size, channels).astype("float32")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    clear_feature_cache(models=False)  # keep built models: they are the slow part
+    yield
+
+
+def test_shape_dtype_names_and_layers():
+    X = images()
+    F = embedder().fit_transform(X)
+    assert F.shape == (6, 144) and F.dtype == np.float32 and np.isfinite(F).all()
+    names = embedder().fit(X).get_feature_names_out()
+    assert names.shape == (144,) and names[0] == f"{LAYER}_avg0" and names[-1] == f"{LAYER}_avg143"
+    both = embedder(layer=[LAYER, "block_6_expand_relu"], pooling="avg+max").fit(X)
+    assert both.n_features_out_ == 2 * (144 + 192)
+    assert both.transform(X).shape == (6, 672)
+    np.testing.assert_allclose(both.transform(X)[:, :144], F, rtol=1e-5)  # avg block first
+    assert embedder(layer=None).fit(X).n_features_out_ == 1280  # out_relu
+
+
+def test_uint8_rgb_and_sizes():
+    X = images(channels=3)
+    u8 = np.round(X * 255).astype(np.uint8)
+    np.testing.assert_allclose(embedder().transform(u8), embedder().transform(u8 / np.float32(255)),
+                               rtol=1e-5, atol=1e-6)
+    assert embedder().transform(images(n=2, size=48)).shape == (2, 144)  # any size
+
+
+def test_flip_averages_the_mirror_image():
+    X = images(n=3)
+    plain, mirrored = embedder().transform(X), embedder().transform(X[:, :, ::-1].copy())
+    np.testing.assert_allclose(embedder(flip=True).transform(X), (plain + mirrored) / 2,
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_cache_counts_each_image_once_across_clones_and_pickles():
+    X = images(n=5)
+    emb = embedder()
+    F = emb.transform(X)
+    models = embedding_stats()["models"]
+    assert embedding_stats()["embedded"] == 5
+    np.testing.assert_array_equal(clone(emb).transform(X[[4, 0, 2]]), F[[4, 0, 2]])
+    again = pickle.loads(pickle.dumps(emb))
+    np.testing.assert_array_equal(again.transform(X), F)
+    stats = embedding_stats()
+    assert stats["embedded"] == 5 and stats["cache_hits"] == 8 and stats["cached_images"] == 5
+    # a new image only is embedded; another configuration has its own entries
+    emb.transform(np.concatenate([X, images(n=1, seed=9)]))
+    assert embedding_stats()["embedded"] == 6
+    embedder(flip=True).transform(X[:2])  # flip: other features, same model
+    assert embedding_stats()["embedded"] == 8 and embedding_stats()["models"] == models
+    embedder(cache=False).transform(X[:2])
+    assert embedding_stats()["embedded"] == 10  # counted, not stored
+
+
+def test_pickle_holds_no_keras_model():
+    emb = embedder().fit(images())
+    data = pickle.dumps(emb)
+    assert len(data) < 1000 and b"keras" not in data
+    assert pickle.loads(data).get_params() == emb.get_params()
+
+
+@pytest.mark.parametrize("bad, match", [
+    (np.zeros((2, 32, 32)), "add a channel axis"),
+    (np.zeros((2, 32, 32, 2), "float32"), "1 \\(grayscale\\) or 3"),
+    (np.full((2, 32, 32, 1), 3.0, "float32"), "in \\[0, 1\\]"),
+    (np.zeros((2, 32, 32, 1), "int64"), "uint8 \\(0..255\\) or float"),
+    (np.zeros((0, 32, 32, 1), "float32"), "0 images"),
+])
+def test_bad_images(bad, match):
+    with pytest.raises(ValueError, match=match):
+        embedder().fit(bad)
+
+
+def test_bad_parameters():
+    X = images(n=1)
+    with pytest.raises(ValueError, match="no layer 'nope'.*Conv1"):
+        embedder(layer="nope").fit(X)
+    with pytest.raises(ValueError, match="unknown backbone"):
+        XRayEmbedder(backbone="vgg99").fit(X)
+    with pytest.raises(ValueError, match="pooling"):
+        embedder(pooling="sum").fit(X)
+    with pytest.raises(ValueError, match="batch_size"):
+        embedder(batch_size=0).fit(X)
+
+
+# ----------------------------------------------------- scikit-learn checks
+# The embedder takes 4-D image arrays (input_tags.two_d_array=False), so
+# sklearn's data-driven checks (random 2-D matrices) do not apply: its own
+# selection runs the cloneability check; the checks that never touch X run
+# below; the properties of the data-driven ones (fit returns self, pickling,
+# subset / order invariance, fit_transform == transform, one sample, dtype
+# float32 out) are tested with images above and here.
+@parametrize_with_checks([embedder()])
+def test_sklearn_selected_checks(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("check", [
+    "check_estimator_cloneable", "check_estimator_repr", "check_valid_tag_types",
+    "check_no_attributes_set_in_init", "check_parameters_default_constructible",
+    "check_get_params_invariance", "check_set_params",
+    "check_do_not_raise_errors_in_init_or_set_params", "check_mixin_order",
+])
+def test_sklearn_data_free_checks(check):
+    getattr(ec, check)("XRayEmbedder", embedder())
+
+
+def test_adapted_checks_fit_returns_self_invariance_one_sample():
+    X = images(n=4)
+    emb = embedder()
+    assert emb.fit(X) is emb and emb.get_params() == embedder().get_params()
+    F = emb.fit_transform(X)
+    np.testing.assert_array_equal(F, emb.transform(X))  # stateless
+    np.testing.assert_array_equal(emb.transform(X[[3, 1]]), F[[3, 1]])  # subset / order
+    assert emb.transform(X[:1]).shape == (1, 144)  # one sample
+    assert emb.__sklearn_tags__().requires_fit is False
+    np.testing.assert_array_equal(embedder().transform(X), F)  # unfitted transform works
+
+
+def test_grid_search_over_the_head_embeds_each_image_once():
+    X = np.concatenate([images(n=12, seed=1), images(n=12, seed=2) * 0.3])
+    y = np.array(["covid"] * 12 + ["non-covid"] * 12)
+    groups = np.arange(24) // 2
+    pipe = Pipeline([("embedder", embedder()), ("scaler", StandardScaler()),
+                     ("classifier", LogisticRegression(max_iter=500))])
+    search = GridSearchCV(pipe, {"classifier__C": [0.01, 0.1, 1.0, 10.0]},
+                          cv=StratifiedGroupKFold(3), scoring="roc_auc")
+    search.fit(X, y, groups=groups)
+    assert embedding_stats()["embedded"] == 24  # 4 candidates x 3 folds + refit, once each
+    assert search.best_score_ > 0.9  # bright vs dark images: separable
+
+
+def test_make_pretrained_pipeline_fits_on_paths(synthetic_table):
+    table = synthetic_table.iloc[:24]
+    pipe = make_pretrained_pipeline(loader__size=(32, 32), embedder__weights=None,
+                                    embedder__layer=LAYER, embedder__flip=False)
+    assert list(pipe.named_steps) == ["loader", "normalizer", "embedder", "scaler", "classifier"]
+    pipe.fit(table["path"], table["label"])
+    proba = pipe.predict_proba(table["path"])
+    assert proba.shape == (24, 2) and set(pipe.classes_) == {"covid", "non-covid"}
+    assert embedding_stats()["embedded"] == 24
+    assert make_pretrained_pipeline().get_params()["embedder__weights"] == "imagenet"
