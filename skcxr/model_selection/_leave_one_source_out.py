@@ -12,7 +12,8 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedGroupKFold
 
-from ._by_source import _check_fit_params, _positive_score, _validate_table
+from ..metrics._classification import _estimator_positive_scores
+from ._by_source import _check_fit_params, _validate_table
 from ._holdout_report import HELD_OUT, INTERNAL_INNER, HoldoutEvaluation
 from ._report import score_rows
 
@@ -103,7 +104,7 @@ def _inner_threshold(estimator, X, y, groups, rows, fit_params, *, pos_label, ta
         train, test = rows[inner_train], rows[inner_test]
         params = fit_params(train)
         fitted = clone(estimator).fit(X.iloc[train], y[train], **params)
-        oof[inner_test] = _positive_score(fitted, X.iloc[test], pos_label)
+        oof[inner_test] = _estimator_positive_scores(fitted, X.iloc[test], pos_label)
     return threshold_for_sensitivity(y[rows], oof, target=target, pos_label=pos_label), oof
 
 
@@ -119,7 +120,7 @@ def _run_fold(estimator, X, y, groups, train, tests, X_eval, fit_params, *, thre
         cut = threshold
     fitted = clone(estimator).fit(X.iloc[train], y[train], **fit_params(train))
     test = np.concatenate(tests)
-    score = _positive_score(fitted, X_eval.iloc[test], pos_label)
+    score = _estimator_positive_scores(fitted, X_eval.iloc[test], pos_label)
     if threshold == "predict":
         pred = np.asarray(fitted.predict(X_eval.iloc[test]), dtype=object)
     else:
