@@ -86,6 +86,30 @@ TABLE = pd.DataFrame({"path": list("abcdef"), "label": [C, N] * 3,
      r"'on_missing' parameter of load_covid_chestxray"),
     (lambda m: m.datasets.make_synthetic_cxr(2.5, "x"),
      r"'n_samples' parameter of make_synthetic_cxr must be an int"),
+    (lambda m: m.model_selection.leave_one_source_out(DummyClassifier(), TABLE, inner_cv=1),
+     r"'inner_cv' parameter of leave_one_source_out must be an int in the range \[2, inf\)"
+     r"\. Got 1 instead"),
+    (lambda m: m.model_selection.leave_one_source_out(DummyClassifier(), TABLE,
+                                                      target_sensitivity=0),
+     r"'target_sensitivity' parameter of leave_one_source_out must be a float in the range "
+     r"\(0\.0, 1\.0\]"),
+    (lambda m: m.model_selection.source_balanced_weights(TABLE.to_dict()),
+     r"'table' parameter of source_balanced_weights must be an instance of "
+     r"'pandas(\.core\.frame)?\.DataFrame'"),
+    (lambda m: m.datasets.make_multisource_dataset("x", n_negatives=-1),
+     r"'n_negatives' parameter of make_multisource_dataset must be a str among "
+     r"\{.*'balance'.*\} or an int in the range \[0, inf\)"),
+    (lambda m: m.datasets.make_multisource_dataset("x", on_missing="drop"),
+     r"'on_missing' parameter of make_multisource_dataset must be a str among"),  # in **params
+    (lambda m: m.datasets.split_covid_collection(TABLE, "x", by="city"),
+     r"'by' parameter of split_covid_collection must be a str among \{.*'region'.*\}"),
+    (lambda m: m.datasets.load_negative_pools(3),
+     r"'data_root' parameter of load_negative_pools must be an instance of 'str' or"),
+    (lambda m: m.datasets.load_tbx11k("x", on_missing="drop"),
+     r"'on_missing' parameter of load_tbx11k must be a str among"),
+    (lambda m: m.datasets.load_xray_folder("x", missing_patientid="skip"),
+     r"'missing_patientid' parameter of load_xray_folder must be a str among "
+     r"\{.*'per-image'.*\}"),
 ])
 def test_bad_values_raise_invalid_parameter_error_naming_function_and_parameter(call, match):
     import skcxr.datasets
@@ -95,6 +119,28 @@ def test_bad_values_raise_invalid_parameter_error_naming_function_and_parameter(
 
     with pytest.raises(InvalidParameterError, match=match):
         call(skcxr)
+
+
+def test_multisource_checks_what_it_passes_on_before_reading_folders():
+    from skcxr.datasets import make_multisource_dataset
+
+    with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) \['balance'\]; its "
+                                        r"\*\*params go to make_covid_dataset \(balance=False\)"):
+        make_multisource_dataset("/nowhere", balance=True)
+
+
+def test_an_estimators_own_bad_parameter_is_not_blamed_on_leave_one_source_out():
+    from skcxr.model_selection import leave_one_source_out
+
+    table = TABLE.assign(source=list("aabbcc"), x=np.arange(6.0))
+    with pytest.raises(ValueError) as info:
+        leave_one_source_out(LogisticRegression(C=-1.0), table, path_column=None,
+                             threshold=0.5)
+    message = str(info.value)
+    assert not isinstance(info.value, InvalidParameterError)
+    assert "LogisticRegression rejected a parameter" in message
+    assert "'C' parameter of LogisticRegression must be" in message
+    assert "of leave_one_source_out" not in message
 
 
 def test_from_root_checks_what_it_passes_on_before_scanning_folders():

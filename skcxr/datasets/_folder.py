@@ -4,11 +4,13 @@ This is how a user adds their own hospital: one folder, one ``metadata.csv``
 with the columns ``path, label, finding, view, patientid, source``.
 """
 
+import os
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ._base import LABELS, TABLE_COLUMNS, check_root, read_metadata
 
@@ -28,6 +30,16 @@ def _blank(values):
     return values.isna().to_numpy() | (values.astype(str).str.strip() == "").to_numpy()
 
 
+@validate_params(
+    {
+        "root": [str, os.PathLike],
+        "source": [str, None],
+        "missing_patientid": [StrOptions(set(_MISSING_PATIENTID))],
+        "on_missing": [StrOptions({"raise", "warn"})],
+        "metadata": [str, os.PathLike],
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_xray_folder(root, *, source=None, missing_patientid="raise", on_missing="raise",
                      metadata="metadata.csv"):
     """Load a folder of labelled chest X-rays described by ``metadata.csv``.
@@ -96,11 +108,6 @@ def load_xray_folder(root, *, source=None, missing_patientid="raise", on_missing
     1  non-covid  my-hospital:p2  my-hospital
     """
     root = check_root(root, "X-ray folder")
-    if missing_patientid not in _MISSING_PATIENTID:
-        raise ValueError(
-            f"missing_patientid must be one of {_MISSING_PATIENTID}, got {missing_patientid!r}")
-    if on_missing not in ("raise", "warn"):
-        raise ValueError(f"on_missing must be 'raise' or 'warn', got {on_missing!r}")
     csv = root / metadata
     table = read_metadata(csv, FOLDER_REQUIRED_COLUMNS,
                           dtype={"patientid": str, "source": str, "path": str})

@@ -7,13 +7,17 @@ of named pools (healthy and diseased, e.g. Kermany NORMAL and PNEUMONIA,
 caller sets.
 """
 
+import inspect
 import warnings
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    Interval, StrOptions, validate_parameter_constraints, validate_params)
 
-from ._assemble import COVID_SOURCE, make_covid_dataset
+from ._assemble import _FOLDER, COVID_SOURCE, make_covid_dataset
 from ._base import TABLE_COLUMNS, check_root, prefix_ids
 from ._covid_chestxray import load_covid_chestxray
 from ._folder import load_xray_folder
@@ -38,7 +42,7 @@ _EUROPE = {"germany", "italy", "spain", "united kingdom", "portugal", "hungary",
            "netherlands", "switzerland", "poland"}
 _ASIA = {"china", "hong kong", "taiwan", "japan", "south korea", "korea", "vietnam",
          "singapore", "thailand", "philippines", "india", "malaysia", "indonesia"}
-_SPLITS = (None, "location", "country", "region")
+_SPLITS = ("location", "country", "region")
 
 
 def _country(location):
@@ -66,6 +70,10 @@ def _kermany_pneumonia(root):
     return table[TABLE_COLUMNS + ["split"]].reset_index(drop=True)
 
 
+@validate_params(
+    {"data_root": _FOLDER, "on_missing": [StrOptions({"raise", "warn"})]},
+    prefer_skip_nested_validation=True,
+)
 def load_negative_pools(data_root, *, on_missing="raise"):
     """Every pool of non-COVID images under a data folder, by name.
 
@@ -114,6 +122,10 @@ def load_negative_pools(data_root, *, on_missing="raise"):
     return pools
 
 
+@validate_params(
+    {"table": [pd.DataFrame], "covid_root": _FOLDER, "by": [StrOptions(set(_SPLITS))]},
+    prefer_skip_nested_validation=True,
+)
 def split_covid_collection(table, covid_root, *, by="region"):
     """Rename the COVID collection's rows into sub-sources by their ``location``.
 
@@ -141,8 +153,6 @@ def split_covid_collection(table, covid_root, *, by="region"):
     >>> table = split_covid_collection(table, "../shared/data/covid-chestxray")  # doctest: +SKIP
     >>> table["source"].value_counts()  # doctest: +SKIP
     """
-    if by not in _SPLITS[1:]:
-        raise ValueError(f"by must be one of {list(_SPLITS[1:])}, got {by!r}")
     meta = load_covid_chestxray(covid_root, on_missing="warn")
     if "location" not in meta.columns:
         raise ValueError(f"{covid_root}/metadata.csv lacks the column 'location'")
@@ -157,6 +167,19 @@ def split_covid_collection(table, covid_root, *, by="region"):
     return table
 
 
+@validate_params(
+    {
+        "data_root": _FOLDER,
+        # a pool name or {pool: fraction}: check_healthy_mix checks the fractions
+        "negatives": [str, dict, None],
+        "n_negatives": [StrOptions({"balance", "all"}), Interval(Integral, 0, None, closed="left")],
+        "split_covid_by": [StrOptions(set(_SPLITS)), None],
+        "tables": [dict, None],
+        "random_state": ["random_state"],
+    },
+    # **params are validated against make_covid_dataset's constraints up front
+    prefer_skip_nested_validation=True,
+)
 def make_multisource_dataset(
     data_root,
     *,
@@ -179,11 +202,11 @@ def make_multisource_dataset(
     data_root : str or path-like
         Folder holding ``covid-chestxray/`` and the non-COVID folders (see
         :func:`load_negative_pools`).
-    negatives : dict, default=None
-        ``{pool: fraction}``; ``None`` is :data:`MULTISOURCE_NEGATIVES` (a
-        quarter each of Kermany NORMAL, Kermany PNEUMONIA, ``adult-normal``
-        and ``tbx11k-tb``). Fractions are normalised; counts split by largest
-        remainder.
+    negatives : dict or str, default=None
+        ``{pool: fraction}`` (a pool name alone: that pool only); ``None`` is
+        :data:`MULTISOURCE_NEGATIVES` (a quarter each of Kermany NORMAL,
+        Kermany PNEUMONIA, ``adult-normal`` and ``tbx11k-tb``). Fractions are
+        normalised; counts split by largest remainder.
     n_negatives : "balance", "all" or int, default="balance"
         How many images to draw in total: ``"balance"`` as many as make the
         classes equal (the study's rule), an int that many, ``"all"`` every
@@ -219,13 +242,16 @@ def make_multisource_dataset(
     ...     split_covid_by="region")  # doctest: +SKIP
     >>> table.groupby(["source", "label"]).size()  # doctest: +SKIP
     """
-    if split_covid_by not in _SPLITS:
-        raise ValueError(f"split_covid_by must be one of {list(_SPLITS)}, got {split_covid_by!r}")
+    # **params go to make_covid_dataset: check them before any folder is read
+    passed_on = set(inspect.signature(make_covid_dataset).parameters) - {"covid_root", "balance"}
+    unknown = sorted(set(params) - passed_on)
+    if unknown:
+        raise TypeError(
+            f"make_multisource_dataset got unexpected keyword argument(s) {unknown}; its "
+            f"**params go to make_covid_dataset (balance=False), which takes {sorted(passed_on)}")
+    validate_parameter_constraints(make_covid_dataset._skl_parameter_constraints, params,
+                                   caller_name="make_multisource_dataset")
     fractions = check_healthy_mix(MULTISOURCE_NEGATIVES if negatives is None else negatives)
-    if not (n_negatives in ("balance", "all") or (
-            isinstance(n_negatives, (int, np.integer)) and not isinstance(n_negatives, bool)
-            and n_negatives >= 0)):
-        raise ValueError(f"n_negatives must be 'balance', 'all' or an int >= 0, got {n_negatives!r}")
     data_root = check_root(data_root, "data folder")
     pools = load_negative_pools(data_root, on_missing=params.get("on_missing", "raise"))
     for name, extra in (tables or {}).items():

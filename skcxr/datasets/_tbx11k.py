@@ -1,11 +1,19 @@
 """Reader for the TBX11K tuberculosis images (``tbx11k-tb/``): non-COVID hard negatives."""
 
+import os
+
+from sklearn.utils._param_validation import StrOptions, validate_params
+
 from ._folder import load_xray_folder
 
 #: Source name of the TBX11K images in every table.
 TBX11K = "tbx11k"
 
 
+@validate_params(
+    {"root": [str, os.PathLike], "on_missing": [StrOptions({"raise", "warn"})]},
+    prefer_skip_nested_validation=True,
+)
 def load_tbx11k(root, *, on_missing="raise"):
     """Load ``tbx11k-tb/``: 799 adult tuberculosis films, all ``"non-covid"``.
 

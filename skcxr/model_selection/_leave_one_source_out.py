@@ -11,9 +11,11 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.utils._param_validation import (
+    HasMethods, Interval, InvalidParameterError, validate_params)
 
 from ..metrics._classification import _estimator_positive_scores
-from ._by_source import _check_fit_params, _validate_table
+from ._by_source import EstimatorParameterError, _check_fit_params, _validate_table
 from ._holdout_report import HELD_OUT, INTERNAL_INNER, HoldoutEvaluation
 from ._report import score_rows
 
@@ -25,6 +27,13 @@ def _log(verbose, message):
         print(f"[leave_one_source_out] {message}", flush=True)
 
 
+@validate_params(
+    # target: a number here; its range (0, 1] is checked below, whose message names
+    # the target sensitivity (leave_one_source_out passes its target_sensitivity)
+    {"y_true": ["array-like"], "y_score": ["array-like"], "target": [Real],
+     "pos_label": [str, Real]},
+    prefer_skip_nested_validation=True,
+)
 def threshold_for_sensitivity(y_true, y_score, *, target=0.9, pos_label="covid"):
     """The highest threshold whose sensitivity on ``(y_true, y_score)`` reaches ``target``.
 
@@ -67,8 +76,6 @@ def threshold_for_sensitivity(y_true, y_score, *, target=0.9, pos_label="covid")
 
 
 def _check_eval_table(frame, columns, labels):
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"eval_table must be a pandas DataFrame, got {type(frame).__name__}")
     for what, name in columns:
         if name not in frame.columns:
             raise ValueError(f"eval_table lacks column {name!r} ({what})")
@@ -95,6 +102,16 @@ def _holdout_groups(holdout, sources):
     return groups
 
 
+def _fit_clone(estimator, X, y, params, message):
+    """A fitted clone; the estimator's own parameter errors are not blamed on us."""
+    try:
+        return clone(estimator).fit(X, y, **params)
+    except InvalidParameterError as exc:
+        # validate_params would rewrite the message to name leave_one_source_out
+        raise EstimatorParameterError(
+            f"{message}: {type(estimator).__name__} rejected a parameter: {exc}") from exc
+
+
 def _inner_threshold(estimator, X, y, groups, rows, fit_params, *, pos_label, target,
                      inner_cv, random_state):
     """Out-of-fold scores of the training rows and the threshold they give."""
@@ -102,8 +119,8 @@ def _inner_threshold(estimator, X, y, groups, rows, fit_params, *, pos_label, ta
     oof = np.full(len(rows), np.nan)
     for inner_train, inner_test in splitter.split(rows, y[rows], groups[rows]):
         train, test = rows[inner_train], rows[inner_test]
-        params = fit_params(train)
-        fitted = clone(estimator).fit(X.iloc[train], y[train], **params)
+        fitted = _fit_clone(estimator, X.iloc[train], y[train], fit_params(train),
+                            "inner fit")
         oof[inner_test] = _estimator_positive_scores(fitted, X.iloc[test], pos_label)
     return threshold_for_sensitivity(y[rows], oof, target=target, pos_label=pos_label), oof
 
@@ -118,7 +135,7 @@ def _run_fold(estimator, X, y, groups, train, tests, X_eval, fit_params, *, thre
                                     random_state=random_state)
     else:
         cut = threshold
-    fitted = clone(estimator).fit(X.iloc[train], y[train], **fit_params(train))
+    fitted = _fit_clone(estimator, X.iloc[train], y[train], fit_params(train), message)
     test = np.concatenate(tests)
     score = _estimator_positive_scores(fitted, X_eval.iloc[test], pos_label)
     if threshold == "predict":
@@ -129,6 +146,25 @@ def _run_fold(estimator, X, y, groups, train, tests, X_eval, fit_params, *, thre
     return (None if threshold == "predict" else cut), oof, score, pred
 
 
+@validate_params(
+    {
+        "estimator": [HasMethods(["fit", "predict"])],
+        "table": [pd.DataFrame],
+        "holdout": [str, dict, "array-like", None],
+        "eval_table": [pd.DataFrame, None],
+        "groups": [str], "source_column": [str], "label_column": [str],
+        "path_column": [str, None], "pos_label": [str, Real],
+        # a str or a number here; which strings (and no bool): the check below,
+        # whose message lists the allowed names
+        "threshold": [str, Real],
+        "target_sensitivity": [Interval(Real, 0, 1, closed="right")],
+        "inner_cv": [Interval(Integral, 2, None, closed="left")],
+        "fit_params": [dict, callable, None],
+        "random_state": ["random_state"], "n_jobs": [Integral, None], "verbose": ["verbose"],
+    },
+    # the estimator is fitted here: its own parameter checks must run
+    prefer_skip_nested_validation=False,
+)
 def leave_one_source_out(
     estimator,
     table,
@@ -243,8 +279,6 @@ def leave_one_source_out(
     if threshold not in _THRESHOLDS and not (isinstance(threshold, Real)
                                              and not isinstance(threshold, bool)):
         raise ValueError(f"threshold must be one of {_THRESHOLDS} or a number, got {threshold!r}")
-    if not isinstance(inner_cv, Integral) or inner_cv < 2:
-        raise ValueError(f"inner_cv must be an int >= 2, got {inner_cv!r}")
     if callable(fit_params):
         make_params = lambda rows: dict(fit_params(table.iloc[rows]))  # noqa: E731
     else:
@@ -328,6 +362,10 @@ def leave_one_source_out(
                              target_sensitivity=target_sensitivity, inner_cv=inner_cv)
 
 
+@validate_params(
+    {"table": [pd.DataFrame], "source_column": [str], "label_column": [str]},
+    prefer_skip_nested_validation=True,
+)
 def source_balanced_weights(table, *, source_column="source", label_column="label"):
     """Per-row weights giving every (source, label) cell the same total weight.
 

@@ -3,12 +3,16 @@
 import contextlib
 
 from joblib import parallel_config
+from sklearn.utils._param_validation import validate_params
 
 # joblib prints every finished task for verbose in 11..49 (on stderr) until
 # a search has more fits than that, then about this many lines per search.
 _VERBOSE = 49
 
 
+# validate_params outermost: calling search_progress() is checked (it takes no
+# parameter), the context manager it returns is contextlib's
+@validate_params({}, prefer_skip_nested_validation=True)
 @contextlib.contextmanager
 def search_progress():
     """Report each finished fit of the searches run inside the block.
