@@ -32,8 +32,13 @@ class HoldoutEvaluation:
         ``y_score``, ``threshold``, ``n_train``.
     pos_label, neg_label : str
         The two labels.
-    threshold, target_sensitivity, inner_cv
-        How thresholds were set (printed in the report).
+    threshold : {"predict", "target-sensitivity"} or float, default="predict"
+        How the decision threshold was set (printed in the report).
+    target_sensitivity : float or None, default=None
+        The sensitivity the training-chosen threshold aims at, with
+        ``threshold="target-sensitivity"``.
+    inner_cv : int or None, default=None
+        Folds of the inner patient-grouped CV that chose the threshold.
 
     Examples
     --------
@@ -60,6 +65,7 @@ class HoldoutEvaluation:
         Returns
         -------
         scores : pandas.DataFrame
+            One row per (evaluation, held-out group, source).
 
         Examples
         --------

@@ -54,6 +54,8 @@ def threshold_for_sensitivity(y_true, y_score, *, target=0.9, pos_label="covid")
     Returns
     -------
     threshold : float
+        The highest decision threshold on ``y_score`` whose sensitivity
+        reaches ``target``.
 
     Examples
     --------
@@ -383,6 +385,7 @@ def source_balanced_weights(table, *, source_column="source", label_column="labe
     Returns
     -------
     weights : numpy.ndarray of shape (n_rows,)
+        One weight per row of the table.
 
     Examples
     --------
