@@ -103,6 +103,7 @@ def sequential_scores():
     return _scores(_search().fit(X, y))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["loky", "threading"])
 def test_grid_search_backends_match_sequential_bit_for_bit(backend, sequential_scores):
     X, y = images()
@@ -111,6 +112,7 @@ def test_grid_search_backends_match_sequential_bit_for_bit(backend, sequential_s
     np.testing.assert_array_equal(scores, sequential_scores)
 
 
+@pytest.mark.slow
 def test_grid_search_on_dask_matches_sequential_bit_for_bit(sequential_scores):
     distributed = pytest.importorskip("distributed")
     pytest.importorskip("dask")
@@ -123,6 +125,7 @@ def test_grid_search_on_dask_matches_sequential_bit_for_bit(sequential_scores):
     np.testing.assert_array_equal(scores, sequential_scores)
 
 
+@pytest.mark.slow
 def test_multiprocessing_backend_after_tensorflow_raises_instead_of_hanging(tmp_path):
     script = textwrap.dedent("""
         import joblib, numpy as np
