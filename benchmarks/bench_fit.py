@@ -50,7 +50,8 @@ def skcxr_fit(X, y, *, epochs, batch_size, seed):
     pipe = Pipeline([
         ("passthrough", FunctionTransformer()),
         ("classifier", CXRClassifier("five_block", epochs=epochs, batch_size=batch_size,
-                                     random_state=seed)),
+                                     random_state=seed, dropout=None, class_weight=None,
+                                     augmentation=None)),  # as the bare fit: pinned
     ])
     return pipe.fit(X, y)
 

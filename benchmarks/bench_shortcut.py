@@ -52,7 +52,10 @@ def study_pipeline(epochs, seed):
         ("normalizer", XRayNormalizer(method="none")),
         ("classifier", CXRClassifier("five_block", architecture_params={"bn_momentum": 0.99},
                                      optimizer="adam", learning_rate=1e-3,
-                                     epochs=epochs, batch_size=16, random_state=seed)),
+                                     epochs=epochs, batch_size=16, random_state=seed,
+                                     # the study's head and no weighting / augmentation
+                                     # (pinned: the class defaults are skcxr's measured ones)
+                                     dropout=None, class_weight=None, augmentation=None)),
     ])
 
 

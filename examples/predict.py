@@ -82,7 +82,7 @@ def load_pipeline(path):
         pipe = model
     elif hasattr(model, "model_") and hasattr(model, "classes_"):  # a bare fitted CXRClassifier
         height, width, channels = model.model_.input_shape[1:]
-        loader = XRayLoader(size=(height, width),
+        loader = XRayLoader(size=(height, width), resize="stretch",  # as before the default
                             color_mode="grayscale" if channels == 1 else "rgb")
         pipe = make_pipeline(loader, model)
     else:

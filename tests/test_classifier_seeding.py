@@ -103,6 +103,7 @@ def sequential_scores():
     return _scores(_search().fit(X, y))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["loky", "threading"])
 def test_grid_search_backends_match_sequential_bit_for_bit(backend, sequential_scores):
     X, y = images()
@@ -114,6 +115,7 @@ def test_grid_search_backends_match_sequential_bit_for_bit(backend, sequential_s
 # Dask against n_jobs=1, bit for bit: tests/test_distributed.py (one cluster for the module).
 
 
+@pytest.mark.slow
 def test_multiprocessing_backend_after_tensorflow_raises_instead_of_hanging(tmp_path):
     script = textwrap.dedent("""
         import joblib, numpy as np

@@ -104,10 +104,11 @@ def training_dataset(X, y, sample_weight, *, batch_size, epochs, seed, augmenter
     )
 
     def take(index):
-        batch = tuple(tf.gather(t, index) for t in tensors)
-        if augmenter is None:
-            return batch
-        return (augmenter(batch[0], training=True), *batch[1:])
+        return tuple(tf.gather(t, index) for t in tensors)
 
-    steps = -(-n // batch_size)
-    return ds.map(take).prefetch(tf.data.AUTOTUNE), steps
+    # Gathering is stateless: parallel (order kept). Augmenting advances the
+    # random layers' seed state: sequential, so the draws follow the batches.
+    ds = ds.map(take, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    if augmenter is not None:
+        ds = ds.map(lambda x, *rest: (augmenter(x, training=True), *rest))
+    return ds.prefetch(tf.data.AUTOTUNE), -(-n // batch_size)
