@@ -77,8 +77,11 @@ def with_inner_c(pipe, seed):
 
 def recipes(args):
     seed = args.seed
-    simple = make_pretrained_pipeline(loader__size=(224, 224), embedder__layer="out_relu",
-                                      embedder__flip=False)
+
+    def simple():
+        return make_pretrained_pipeline(loader__size=(224, 224), embedder__layer="out_relu",
+                                        embedder__flip=False)
+
     finetune = Pipeline([
         ("loader", XRayLoader(size=(args.ft_size, args.ft_size), color_mode="grayscale",
                               resize="crop", dtype="uint8")),
@@ -93,7 +96,7 @@ def recipes(args):
         "a": ("(a) make_default_pipeline (five-block CNN)",
               lambda: make_default_pipeline(classifier__random_state=seed), False),
         "b": ("(b) MobileNetV2 out_relu 224 px + LR (inner-CV C)",
-              lambda: with_inner_c(simple, seed), True),
+              lambda: with_inner_c(simple(), seed), True),
         "c": (f"(c) MobileNetV2 fine-tuned, last {args.ft_blocks} blocks, {args.ft_size} px, "
               f"{args.ft_epochs} ep",
               lambda: finetune, False),
