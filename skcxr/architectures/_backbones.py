@@ -207,10 +207,7 @@ _DOC = """{title}
 
     Examples
     --------
-    >>> from skcxr.architectures import {func}
-    >>> model = {func}((32, 32, 1), 2, weights=None)
-    >>> model.output_shape
-    (None, 2)
+{example}
     """
 
 
@@ -225,8 +222,17 @@ def _make_builder(name, title):
             dropout=dropout)
 
     builder.__name__ = builder.__qualname__ = name
+    if name == "mobilenet_v2":  # builds a network: one example is enough for the doctests
+        example = (f"    >>> from skcxr.architectures import {name}\n"
+                   f"    >>> model = {name}((32, 32, 1), 2, weights=None)\n"
+                   "    >>> model.output_shape\n    (None, 2)")
+    else:
+        example = ("    >>> from skcxr import CXRClassifier\n"
+                   f"    >>> clf = CXRClassifier({name!r}, architecture_params={{\n"
+                   "    ...     \"weights\": \"imagenet\", \"trainable_blocks\": 2})\n"
+                   "    >>> clf.architecture_params[\"trainable_blocks\"]\n    2")
     builder.__doc__ = _DOC.format(title=title, constructor=spec.constructor,
-                                  min_size=spec.min_size, func=name)
+                                  min_size=spec.min_size, example=example)
     return register_architecture(name, builder)
 
 

@@ -104,12 +104,19 @@ def file_hash(path, algorithm="sha256"):
     return digest.hexdigest()
 
 
+# (path, size, mtime, algorithm) -> digest: a file is hashed once per process
+_VERIFIED = {}
+
+
 def verify_file(path, registered, backbone):
     """Raise :class:`WeightsError` unless ``path`` has the registered hash."""
     if registered.hash is None:
         return Path(path)
     algorithm = "sha256" if len(registered.hash) == 64 else "md5"
-    actual = file_hash(path, algorithm)
+    stat = os.stat(path)
+    memo = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, algorithm)
+    actual = _VERIFIED.get(memo) or file_hash(path, algorithm)
+    _VERIFIED[memo] = actual
     if actual != registered.hash.lower():
         raise WeightsError(
             f"weights file {path} is corrupt or not the registered {backbone} file: its "
