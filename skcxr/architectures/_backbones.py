@@ -38,9 +38,17 @@ def backbone_blocks(name, layers):
     Layers before the first block form ``"stem"``, layers after the last one
     ``"top"``; both count as blocks for ``trainable_blocks``.
 
+    Parameters
+    ----------
+    name : str
+        One of :data:`BACKBONES`.
+    layers : sequence of keras.layers.Layer
+        The backbone's layers, input to output (e.g. ``model.layers``).
+
     Returns
     -------
-    list of (str, list of keras.layers.Layer)
+    blocks : list of (str, list of keras.layers.Layer)
+        Block name and its layers, in order.
     """
     pattern = re.compile(BACKBONES[name].block)
     blocks, seen_block = [], False
@@ -80,6 +88,8 @@ def build_backbone(name, input_shape, *, weights=None, pooling="avg", inputs=Non
         See :func:`~skcxr.architectures.resolve_weights`.
     pooling : {"avg", "max", None}, default="avg"
         Global pooling of the last feature map (None: no pooling).
+    inputs : keras.KerasTensor or None, default=None
+        An existing input tensor to build on (None: a new ``keras.Input``).
 
     Returns
     -------

@@ -30,7 +30,7 @@ _KERAS_BASE = "https://storage.googleapis.com/tensorflow/keras-applications/"
 class WeightsFile:
     """A registered weights file of a backbone.
 
-    Attributes
+    Parameters
     ----------
     name : str
         File name looked up in ``$SKCXR_WEIGHTS`` and in Keras' cache.
@@ -171,7 +171,8 @@ def resolve_weights(backbone, weights):
 
     Returns
     -------
-    pathlib.Path or None
+    path : pathlib.Path or None
+        The verified weights file, or None for random initialisation.
 
     Raises
     ------

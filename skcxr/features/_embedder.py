@@ -182,11 +182,13 @@ class XRayEmbedder(TransformerMixin, BaseEstimator):
         ----------
         X : array of shape (n_samples, height, width, channels)
             uint8 images (0..255) or float images in [0, 1].
-        y : ignored
+        y : None
+            Ignored; present for the scikit-learn API.
 
         Returns
         -------
         self : XRayEmbedder
+            The embedder itself (nothing is learnt).
         """
         X = _check_images(X)
         self._n_channels = int(X.shape[-1])
@@ -203,7 +205,8 @@ class XRayEmbedder(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_samples, n_features), float32
+        features : ndarray of shape (n_samples, n_features), float32
+            The pooled features of the chosen layers, joined per image.
         """
         X = _check_images(X)
         key = self._config_key(X.shape[-1])
@@ -243,7 +246,8 @@ class XRayEmbedder(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of str objects
+        feature_names_out : ndarray of str objects
+            One name per output column.
         """
         return self._names(self._config_key(getattr(self, "_n_channels", 1)))
 
