@@ -78,6 +78,8 @@ class CXRClassifier(TrainingMixin, KerasClassifier):
         is the global batch, split across replicas. ``"mirrored"`` (a
         ``MirroredStrategy`` over the visible GPUs, built per fit) pickles; an
         instance is kept by ``clone`` but not pickled (see "Scaling out").
+        With several replicas a fit is repeatable bit for bit only without
+        dropout (``dropout=0.0``): the replicas share one dropout seed state.
     **kwargs
         Routed parameters starting with ``optimizer__`` (e.g.
         ``optimizer__beta_1``), ``fit__`` (``fit__validation_freq``),
