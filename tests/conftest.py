@@ -15,6 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import pytest
+from _requirements import skip_or_fail
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -37,9 +38,7 @@ def data_root():
             f"real X-ray data not found: {root} lacks {missing}; set SKCXR_DATA "
             "to the folder that holds covid-chestxray/, chest-xray-pneumonia/ and adult-normal/"
         )
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg)
+        skip_or_fail(msg)
     return root
 
 
@@ -69,7 +68,5 @@ def weights_root():
             f"pretrained weights not found: {root} lacks {MOBILENET_V2_FILE}; set "
             "SKCXR_WEIGHTS to the folder that holds it"
         )
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg)
+        skip_or_fail(msg)
     return root

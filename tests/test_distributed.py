@@ -8,15 +8,14 @@ startup and each worker's TensorFlow import are paid once. Dask is in the
 
 import importlib.util
 import re
-import os
 
 import numpy as np
 import pytest
+from _requirements import skip_or_fail
 
 if importlib.util.find_spec("distributed") is None:  # pragma: no cover
-    if os.environ.get("CI"):
-        raise ImportError("tests/test_distributed.py needs dask[distributed] (pip install -e '.[test]')")
-    pytest.skip("needs dask[distributed] (the 'distributed' extra)", allow_module_level=True)
+    skip_or_fail("tests/test_distributed.py needs dask[distributed] (pip install -e '.[test]')",
+                 allow_module_level=True)
 
 import joblib
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
