@@ -1,9 +1,5 @@
 """skcxr's pretrained recipe: image paths -> frozen ImageNet features -> logistic regression."""
 
-import copy
-
-from sklearn.pipeline import Pipeline
-
 #: Defaults of :func:`make_pretrained_pipeline`, per step, chosen by
 #: ``benchmarks/bench_pretrained.py`` (``benchmarks/README.md``): frozen
 #: ImageNet MobileNetV2 features at 320 px (CLAHE), the average-pooled maps of
@@ -77,16 +73,10 @@ def make_pretrained_pipeline(**params):
     from .features import XRayEmbedder
     from .preprocessing import XRayLoader, XRayNormalizer
 
-    defaults = copy.deepcopy(PRETRAINED_PARAMS)
-    pipe = Pipeline(
-        [
-            ("loader", XRayLoader(**defaults["loader"])),
-            ("normalizer", XRayNormalizer(**defaults["normalizer"])),
-            ("embedder", XRayEmbedder(**defaults["embedder"])),
-            ("scaler", StandardScaler(**defaults["scaler"])),
-            ("classifier", LogisticRegression(**defaults["classifier"])),
-        ]
+    from .pipeline import _build_pipeline
+
+    return _build_pipeline(
+        [("loader", XRayLoader), ("normalizer", XRayNormalizer), ("embedder", XRayEmbedder),
+         ("scaler", StandardScaler), ("classifier", LogisticRegression)],
+        PRETRAINED_PARAMS, params,
     )
-    if params:
-        pipe.set_params(**params)
-    return pipe

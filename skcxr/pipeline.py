@@ -80,14 +80,19 @@ def make_default_pipeline(**params):
     from .classifier import CXRClassifier
     from .preprocessing import XRayLoader, XRayNormalizer
 
-    defaults = copy.deepcopy(DEFAULT_PARAMS)  # no shared mutable values (dicts)
-    pipe = Pipeline(
-        [
-            ("loader", XRayLoader(**defaults["loader"])),
-            ("normalizer", XRayNormalizer(**defaults["normalizer"])),
-            ("classifier", CXRClassifier(**defaults["classifier"])),
-        ]
+    return _build_pipeline(
+        [("loader", XRayLoader), ("normalizer", XRayNormalizer), ("classifier", CXRClassifier)],
+        DEFAULT_PARAMS, params,
     )
+
+
+def _build_pipeline(steps, defaults, params):
+    """``Pipeline`` of ``(name, class)`` steps built from ``defaults[name]``, then ``params``.
+
+    The defaults are deep-copied, so no two pipelines share a mutable value.
+    """
+    defaults = copy.deepcopy(defaults)
+    pipe = Pipeline([(name, cls(**defaults[name])) for name, cls in steps])
     if params:
         pipe.set_params(**params)
     return pipe
