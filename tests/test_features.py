@@ -46,6 +46,43 @@ def test_shape_dtype_names_and_layers():
     assert embedder(layer=None).fit(X).n_features_out_ == 1280  # out_relu
 
 
+def test_grid_pooling_is_the_mean_of_each_quadrant_per_layer():
+    import keras
+
+    from skcxr.architectures import build_backbone
+    from skcxr.classifier._runtime import seeded
+
+    X = images(n=3, size=40)  # block_3 map 10 x 10; block_6 map 5 x 5 (odd: middle shared)
+    with seeded(0):  # the embedder's random weights (weights=None) are drawn with seed 0
+        base = build_backbone("mobilenet_v2", (None, None, 1), weights=None, pooling=None)
+    maps = keras.Model(base.input, [base.get_layer(n).output
+                                    for n in (LAYER, "block_6_expand_relu")]).predict(X, verbose=0)
+
+    def quadrants(a, top, left):
+        h, w = a.shape[1:3]
+        return np.concatenate([a[:, rows, cols].mean((1, 2))
+                               for rows in (slice(0, top), slice(h - top, h))
+                               for cols in (slice(0, left), slice(w - left, w))], axis=1)
+
+    emb = embedder(layer=[LAYER, "block_6_expand_relu"], pooling=["avg+grid", "grid"]).fit(X)
+    F = emb.transform(X)
+    assert F.shape == (3, 144 * 5 + 192 * 4) == (3, emb.n_features_out_)
+    np.testing.assert_allclose(F[:, :144], maps[0].mean((1, 2)), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(F[:, 144:720], quadrants(maps[0], 5, 5), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(F[:, 720:], quadrants(maps[1], 3, 3), rtol=1e-4, atol=1e-6)
+    names = emb.get_feature_names_out()
+    assert names[144] == f"{LAYER}_grid_tl0" and names[144 + 3 * 144] == f"{LAYER}_grid_br0"
+    assert names[-1] == "block_6_expand_relu_grid_br191" and len(set(names)) == len(names)
+    # the pooling itself: mirroring a map (odd width too) swaps left and right cells exactly
+    from skcxr.architectures._layers import GridAveragePooling2D
+
+    a = np.random.RandomState(1).rand(2, 5, 7, 3).astype("float32")
+    cells = np.asarray(GridAveragePooling2D()(a)).reshape(2, 4, 3)
+    swapped = np.asarray(GridAveragePooling2D()(a[:, :, ::-1].copy())).reshape(2, 4, 3)
+    np.testing.assert_allclose(swapped, cells[:, [1, 0, 3, 2]], rtol=1e-6)
+    np.testing.assert_allclose(cells.reshape(2, 12), quadrants(a, 3, 4), rtol=1e-6)
+
+
 def test_uint8_rgb_and_sizes():
     X = images(channels=3)
     u8 = np.round(X * 255).astype(np.uint8)
@@ -106,8 +143,11 @@ def test_bad_parameters():
         embedder(layer="nope").fit(X)
     with pytest.raises(ValueError, match="unknown backbone"):
         XRayEmbedder(backbone="vgg99").fit(X)
-    with pytest.raises(ValueError, match="pooling"):
-        embedder(pooling="sum").fit(X)
+    for bad in ("sum", "avg+sum", "avg+avg", "", None, ["avg", "avg"], ["avg+sum"]):
+        with pytest.raises(ValueError, match="pooling"):
+            embedder(pooling=bad).fit(X)
+    with pytest.raises(ValueError, match=r"one value per layer \(1: \['block_3"):
+        embedder(pooling=["avg", "max"]).fit(X)
     with pytest.raises(ValueError, match="batch_size"):
         embedder(batch_size=0).fit(X)
 
@@ -162,7 +202,8 @@ def test_grid_search_over_the_head_embeds_each_image_once():
 def test_make_pretrained_pipeline_fits_on_paths(synthetic_table):
     table = synthetic_table.iloc[:24]
     pipe = make_pretrained_pipeline(loader__size=(32, 32), embedder__weights=None,
-                                    embedder__layer=LAYER, embedder__flip=False)
+                                    embedder__layer=LAYER, embedder__pooling="avg",
+                                    embedder__flip=False)
     assert list(pipe.named_steps) == ["loader", "normalizer", "embedder", "scaler", "classifier"]
     pipe.fit(table["path"], table["label"])
     proba = pipe.predict_proba(table["path"])

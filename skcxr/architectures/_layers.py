@@ -53,3 +53,36 @@ class BackboneInput(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "mode": self.mode}
+
+
+@keras.saving.register_keras_serializable(package="skcxr")
+class GridAveragePooling2D(keras.layers.Layer):
+    """Average of each quadrant of a feature map: (n, h, w, c) -> (n, 4 c).
+
+    The quadrants are top-left, top-right, bottom-left, bottom-right (each
+    ``ceil(h / 2) x ceil(w / 2)``; an odd middle row or column belongs to both
+    halves, so a left-right mirror swaps the left and right cells exactly).
+    Keeps coarse position (left / right lung, upper / lower zones) that a
+    global average discards. Works for any map size of at least 1 x 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcxr.architectures._layers import GridAveragePooling2D
+    >>> x = np.arange(16, dtype="float32").reshape(1, 4, 4, 1)
+    >>> np.asarray(GridAveragePooling2D()(x)).tolist()
+    [[2.5, 4.5, 10.5, 12.5]]
+    """
+
+    def call(self, inputs):
+        shape = ops.shape(inputs)
+        h, w = shape[1], shape[2]
+        top, left = (h + 1) // 2, (w + 1) // 2
+        halves = [inputs[:, :top], inputs[:, h - top:]]
+        cells = [ops.mean(half[:, :, cols], axis=(1, 2))
+                 for half in halves for cols in (slice(None, left), slice(w - left, None))]
+        return ops.concatenate(cells, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        channels = input_shape[-1]
+        return (input_shape[0], None if channels is None else 4 * channels)

@@ -8,7 +8,22 @@ from sklearn.utils import TransformerTags
 
 from . import _cache
 
-POOLINGS = ("avg", "max", "avg+max")
+#: The elementary poolings of :class:`XRayEmbedder`; a ``pooling`` value is one
+#: of them or several joined with ``"+"`` (e.g. ``"avg+max"``, ``"avg+grid"``).
+POOLINGS = ("avg", "max", "grid")
+#: Feature-name suffixes of the cells of ``"grid"`` pooling, in output order.
+GRID_CELLS = ("tl", "tr", "bl", "br")
+
+
+def _pooling_parts(pooling):
+    """``"avg+grid"`` -> ``("avg", "grid")``; raises naming the bad value."""
+    parts = tuple(pooling.split("+")) if isinstance(pooling, str) else ()
+    if not parts or any(p not in POOLINGS for p in parts) or len(set(parts)) != len(parts):
+        raise ValueError(
+            f"pooling must be one of {POOLINGS} or several joined with '+' (e.g. 'avg+grid'), "
+            f"got {pooling!r}"
+        )
+    return parts
 
 
 def _check_images(X):
@@ -74,8 +89,12 @@ class XRayEmbedder(TransformerMixin, BaseEstimator):
         Name(s) of the backbone layer(s) whose feature maps are pooled (the
         pooled vectors are concatenated in the order given). None: the last
         layer. Keras' names, e.g. ``"block_13_expand_relu"`` for MobileNetV2.
-    pooling : {"avg", "max", "avg+max"}, default="avg"
-        Global pooling of each feature map; ``"avg+max"`` concatenates both.
+    pooling : str or sequence of str, default="avg"
+        Pooling of each feature map: ``"avg"`` (global average), ``"max"``
+        (global maximum), ``"grid"`` (the average of each quadrant, 4 x the
+        channels: keeps left / right and upper / lower), or several joined
+        with ``"+"`` and concatenated in that order (``"avg+grid"``). One value
+        for every layer, or a sequence with one value per ``layer``.
     flip : bool, default=False
         Average each image's features with those of its left-right mirror
         (test-time augmentation; twice the network time).
@@ -138,40 +157,53 @@ class XRayEmbedder(TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"unknown backbone {self.backbone!r}; available: {sorted(BACKBONES)}"
             )
-        if self.pooling not in POOLINGS:
-            raise ValueError(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
         if not isinstance(self.batch_size, numbers.Integral) or isinstance(self.batch_size, bool) \
                 or self.batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {self.batch_size!r}")
         for name in ("flip", "cache"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
-        return self._layers()
+        layers = self._layers()
+        return layers, self._poolings(layers)
+
+    def _poolings(self, layers):
+        """One tuple of elementary poolings per layer."""
+        if isinstance(self.pooling, str):
+            return (_pooling_parts(self.pooling),) * len(layers)
+        poolings = list(self.pooling) if isinstance(self.pooling, (list, tuple)) else None
+        if poolings is None or len(poolings) != len(layers):
+            raise ValueError(
+                f"pooling must be a string or a sequence with one value per layer "
+                f"({len(layers)}: {list(layers)}), got {self.pooling!r}; set it with the "
+                f"layers (e.g. pooling='avg' for every layer)"
+            )
+        return tuple(_pooling_parts(p) for p in poolings)
 
     def _config_key(self, channels):
         from ..architectures import resolve_weights
 
-        layers = self._validate_params()
+        layers, poolings = self._validate_params()
         path = resolve_weights(self.backbone, self.weights)
         weights = None if path is None else str(path.resolve())
-        return (self.backbone, weights, layers, self.pooling, int(channels))
+        return (self.backbone, weights, layers, poolings, int(channels))
 
     # ------------------------------------------------------------- model
     def _model(self, key):
         def build():
             from ..architectures._backbones import build_backbone
 
-            backbone, weights, layers, pooling, channels = key
-            return _feature_model(backbone, weights, layers, pooling, channels)
+            backbone, weights, layers, poolings, channels = key
+            return _feature_model(backbone, weights, layers, poolings, channels)
 
         return _cache.get_model(key, build)
 
     def _names(self, key):
         model = self._model(key)
         names = []
-        for layer_name, width in zip(model._skcxr_layers, model._skcxr_widths):
-            for pool in ("avg", "max") if self.pooling == "avg+max" else (self.pooling,):
-                names += [f"{layer_name}_{pool}{i}" for i in range(width)]
+        for layer_name, width, pools in zip(model._skcxr_layers, model._skcxr_widths, key[3]):
+            for pool in pools:
+                cells = [f"grid_{cell}" for cell in GRID_CELLS] if pool == "grid" else [pool]
+                names += [f"{layer_name}_{cell}{i}" for cell in cells for i in range(width)]
         return np.asarray(names, dtype=object)
 
     # ------------------------------------------------------------ sklearn
@@ -262,12 +294,13 @@ class XRayEmbedder(TransformerMixin, BaseEstimator):
         return tags
 
 
-def _feature_model(backbone, weights, layers, pooling, channels):
+def _feature_model(backbone, weights, layers, poolings, channels):
     """A flat Keras model: images -> concatenated pooled maps of ``layers``."""
     import keras
     from keras import layers as kl
 
     from ..architectures._backbones import build_backbone
+    from ..architectures._layers import GridAveragePooling2D
 
     from ..classifier._runtime import seeded
 
@@ -277,7 +310,7 @@ def _feature_model(backbone, weights, layers, pooling, channels):
         base = build_backbone(backbone, (None, None, channels), weights=weights, pooling=None)
     names = [base.layers[-1].name if name is None else name for name in layers]
     pooled, widths = [], []
-    for name in names:
+    for name, pools in zip(names, poolings):
         try:
             out = base.get_layer(name).output
         except ValueError:
@@ -287,9 +320,9 @@ def _feature_model(backbone, weights, layers, pooling, channels):
                 f"{available[:3]} ... {available[-3:]} (all {len(available)}: "
                 f"skcxr.architectures.build_backbone({backbone!r}, ...).layers)"
             ) from None
-        pools = ("avg", "max") if pooling == "avg+max" else (pooling,)
         for pool in pools:
-            layer = kl.GlobalAveragePooling2D if pool == "avg" else kl.GlobalMaxPooling2D
+            layer = {"avg": kl.GlobalAveragePooling2D, "max": kl.GlobalMaxPooling2D,
+                     "grid": GridAveragePooling2D}[pool]
             pooled.append(layer(name=f"{name}_{pool}_pool")(out))
         widths.append(int(out.shape[-1]))
     output = pooled[0] if len(pooled) == 1 else kl.Concatenate(name="features")(pooled)
