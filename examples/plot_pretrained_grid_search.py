@@ -11,10 +11,10 @@ patient-grouped grid search takes seconds instead of hours:
   :class:`~sklearn.model_selection.StratifiedGroupKFold`);
 * load and CLAHE-normalise the training images once (the pipeline's first two
   steps), then :class:`~sklearn.model_selection.GridSearchCV` over the
-  embedder's ``layer`` and the head's ``C`` with an inner
+  embedder's ``layer`` or ``pooling`` and the head's ``C`` with an inner
   ``StratifiedGroupKFold`` grouped by patient. The embedder caches each
   image's features in the process, so every image goes through the network
-  once per layer however many folds and candidates see it (the script prints
+  once per configuration however many folds and candidates see it (the script prints
   the count);
 * print the candidates sorted by ROC AUC, save ``pretrained_grid_search.csv``
   and a bar chart ``pretrained_grid_search.png``, and print the study's two
@@ -98,10 +98,11 @@ def load_table(args, workdir):
 def search_space(args):
     """Fixed pipeline settings and the grid (layers x C)."""
     if args.covid_root:  # the recommended recipe on the real X-rays
-        return {}, {"embedder__layer": ["block_13_expand_relu", "block_16_expand_relu"],
+        # the recipe's pooling (block 13 also per quadrant) against global averages only
+        return {}, {"embedder__pooling": [["avg+grid", "avg"], "avg"],
                     "classifier__C": [0.003, 0.01, 0.03, 0.1, 0.3]}
     fixed = {"loader__size": (32, 32) if args.quick else (64, 64), "embedder__weights": None,
-             "embedder__flip": False}
+             "embedder__pooling": "avg", "embedder__flip": False}
     if args.quick:
         return fixed, {"embedder__layer": ["block_3_expand_relu"],
                        "classifier__C": [0.1, 1.0]}
@@ -176,9 +177,10 @@ def main(argv=None):
     search_start = time.perf_counter()
     search.fit(images_train, train["label"], groups=train["patientid"])
     stats = embedding_stats()
-    n_layers = len(grid["embedder__layer"])
+    n_configs = int(np.prod([len(v) for k, v in grid.items() if k.startswith("embedder__")]))
     print(f"search took {time.perf_counter() - search_start:.1f} s; images run through the "
-          f"network: {stats['embedded']} ({len(train)} images x {n_layers} layer(s)), "
+          f"network: {stats['embedded']} ({len(train)} images x {n_configs} embedder "
+          f"setting(s)), "
           f"features reused from the cache: {stats['cache_hits']}")
 
     sorted_table, res = results_table(search)

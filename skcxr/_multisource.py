@@ -6,13 +6,14 @@ import copy
 
 #: Overrides of :data:`skcxr._pretrained.PRETRAINED_PARAMS` chosen by
 #: ``benchmarks/bench_sources.py`` on leave-one-source-out (not internal CV):
-#: 224 px, the average-pooled maps of ``block_6_expand_relu`` (192) and
+#: 224 px, the globally average-pooled maps of ``block_6_expand_relu`` (192) and
 #: ``block_13_expand_relu`` (576), C = 0.01. The last block (``out_relu``) and
 #: weaker regularisation scored higher inside the training sources but lower on
 #: held-out ones.
 MULTISOURCE_PARAMS = {
     "loader": {"size": (224, 224)},
-    "embedder": {"layer": ["block_6_expand_relu", "block_13_expand_relu"], "flip": False},
+    "embedder": {"layer": ["block_6_expand_relu", "block_13_expand_relu"], "pooling": "avg",
+                 "flip": False},
     "classifier": {"C": 0.01},
 }
 
