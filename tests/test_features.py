@@ -210,3 +210,19 @@ def test_make_pretrained_pipeline_fits_on_paths(synthetic_table):
     assert proba.shape == (24, 2) and set(pipe.classes_) == {"covid", "non-covid"}
     assert embedding_stats()["embedded"] == 24
     assert make_pretrained_pipeline().get_params()["embedder__weights"] == "imagenet"
+
+
+def test_recipes_feature_layouts():
+    """The pretrained recipe pools block 13 globally and per quadrant; the multi-source
+    recipe overrides the layers and must keep plain global averages (not inherit the
+    per-layer pooling list)."""
+    from skcxr import make_multisource_pipeline
+
+    X = images(n=1, size=64)
+    pre = make_pretrained_pipeline(embedder__weights=None).named_steps["embedder"].fit(X)
+    assert pre.n_features_out_ == 5 * 576 + 1280 == 4160
+    names = pre.get_feature_names_out()
+    assert names[576] == "block_13_expand_relu_grid_tl0" and names[-1] == "out_relu_avg1279"
+    multi = make_multisource_pipeline(embedder__weights=None)
+    assert multi.get_params()["embedder__pooling"] == "avg"
+    assert multi.named_steps["embedder"].fit(X).n_features_out_ == 192 + 576
