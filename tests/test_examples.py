@@ -169,7 +169,7 @@ def test_plot_dicom(tmp_path):
 def test_plot_pretrained_grid_search(tmp_path):
     out = tmp_path / "out"
     result = run_example("plot_pretrained_grid_search.py", "--output-dir", out, cwd=tmp_path)
-    match = re.search(r"images run through the network: (\d+) \((\d+) images x 1 layer",
+    match = re.search(r"images run through the network: (\d+) \((\d+) images x 1 embedder setting",
                       result.stdout)
     assert match and match.group(1) == match.group(2)  # each image embedded once
     assert "best by roc_auc" in result.stdout
