@@ -190,8 +190,6 @@ class XRayEmbedder(TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------- model
     def _model(self, key):
         def build():
-            from ..architectures._backbones import build_backbone
-
             backbone, weights, layers, poolings, channels = key
             return _feature_model(backbone, weights, layers, poolings, channels)
 
@@ -200,7 +198,8 @@ class XRayEmbedder(TransformerMixin, BaseEstimator):
     def _names(self, key):
         model = self._model(key)
         names = []
-        for layer_name, width, pools in zip(model._skcxr_layers, model._skcxr_widths, key[3]):
+        for layer_name, width, pools in zip(model._skcxr_layers, model._skcxr_widths,
+                                            model._skcxr_poolings):
             for pool in pools:
                 cells = [f"grid_{cell}" for cell in GRID_CELLS] if pool == "grid" else [pool]
                 names += [f"{layer_name}_{cell}{i}" for cell in cells for i in range(width)]
@@ -328,5 +327,5 @@ def _feature_model(backbone, weights, layers, poolings, channels):
     output = pooled[0] if len(pooled) == 1 else kl.Concatenate(name="features")(pooled)
     model = keras.Model(base.input, output, name=f"{backbone}_embedder")
     model.trainable = False
-    model._skcxr_layers, model._skcxr_widths = names, widths
+    model._skcxr_layers, model._skcxr_widths, model._skcxr_poolings = names, widths, poolings
     return model
