@@ -55,18 +55,26 @@ def ceiling(loso, min_sensitivity=0.85):
     """Per held-out group with both classes: the best specificity any threshold of its
     model reaches while its sensitivity stays >= ``min_sensitivity`` (chosen on the
     held-out rows themselves, so an upper bound for a training-chosen threshold)."""
-    from sklearn.metrics import roc_auc_score, roc_curve
+    from sklearn.metrics import roc_auc_score
+
+    from skcxr.metrics import specificity_score
+    from skcxr.model_selection import threshold_for_sensitivity
 
     rows = []
     for group, part in loso.predictions.groupby("holdout"):
-        y = (part["y_true"] == loso.pos_label).to_numpy()
-        if y.all() or not y.any():
+        y, score = part["y_true"].to_numpy(), part["y_score"].to_numpy()
+        positive = y == loso.pos_label
+        if positive.all() or not positive.any():
             continue
-        fpr, tpr, _ = roc_curve(y, part["y_score"])
-        rows.append({"holdout": group, "n_covid": int(y.sum()), "n_non_covid": int((~y).sum()),
-                     "roc_auc": roc_auc_score(y, part["y_score"]),
-                     f"best_spec_at_sens_{min_sensitivity}": float(
-                         (1 - fpr[tpr >= min_sensitivity]).max())})
+        # the highest threshold keeping the sensitivity maximises the specificity
+        threshold = threshold_for_sensitivity(y, score, target=min_sensitivity,
+                                              pos_label=loso.pos_label)
+        predicted = np.where(score >= threshold, loso.pos_label, loso.neg_label)
+        rows.append({"holdout": group, "n_covid": int(positive.sum()),
+                     "n_non_covid": int((~positive).sum()),
+                     "roc_auc": roc_auc_score(positive, score),
+                     f"best_spec_at_sens_{min_sensitivity}": specificity_score(
+                         y, predicted, pos_label=loso.pos_label)})
     return pd.DataFrame(rows)
 
 

@@ -43,6 +43,7 @@ Usage::
 
 import argparse
 import os
+import re
 import time
 from pathlib import Path
 
@@ -95,8 +96,9 @@ NESTED_SETS = {
 
 
 def _feature_columns(names, prefixes):
-    return np.flatnonzero([any(n.startswith(p) and n[len(p):].lstrip("_tlbr").isdigit()
-                               for p in prefixes) for n in names])
+    """Columns named ``<prefix><index>`` or, for grid pooling, ``<prefix>_<cell><index>``."""
+    pattern = re.compile(f"({'|'.join(map(re.escape, prefixes))})(_(tl|tr|bl|br))?[0-9]+")
+    return np.flatnonzero([pattern.fullmatch(n) is not None for n in names])
 
 
 def _take(X, columns):
