@@ -32,6 +32,7 @@ _LAZY = {
 }
 
 _SUBPACKAGES = {
+    "applicability",
     "architectures",
     "classifier",
     "datasets",
