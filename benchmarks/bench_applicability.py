@@ -112,19 +112,22 @@ def fit(F, rows, seed=0):
 
 
 def flags(gate, features):
-    chest, novelty = gate._scores(features)
-    return chest < 0.5, novelty > 1
+    """(chest_xray=False, familiar=False) of a batch of feature rows, as ``check`` decides."""
+    chest, novelty, batch = gate._scores(features)
+    return chest < gate.chest_threshold, (novelty > 1) | batch
 
 
 def unfamiliar(F, rows, features):
     """familiar=False of a default gate's novelty model fitted on ``rows`` (no chest model)."""
     from skcxr.applicability import ApplicabilityGate
-    from skcxr.applicability._models import fit_novelty, novelty_scores
+    from skcxr.applicability._models import batch_outliers, fit_novelty, novelty_scores
 
     g = ApplicabilityGate()
     state = fit_novelty(F["train"][rows], F["sources"][rows], F["groups"][rows],
-                        g.n_components, g.n_neighbors, g.unfamiliar_rate, g.cv, 0)
-    return novelty_scores(*state, features, g.n_neighbors) > 1
+                        g.n_components, g.n_neighbors, g.unfamiliar_rate, g.cv, 0,
+                        blocks=F["blocks"])
+    batch = batch_outliers(state[0], state[1], features, g.batch_neighbors, g.batch_alpha)
+    return (novelty_scores(*state, features, g.n_neighbors) > 1) | batch
 
 
 def folds(F, rows, seed=0):
@@ -156,6 +159,7 @@ def main():
     start = time.perf_counter()
     F = features(ApplicabilityGate(), train, others, Path(args.cache))
     F["sources"], F["groups"] = train.source.to_numpy(str), train.patientid.to_numpy(str)
+    F["blocks"] = ApplicabilityGate()._blocks()
     print(f"features of {len(train)} training + {len(others)} other images + "
           f"{len(F['made']) + len(F['library'])} counter-examples: "
           f"{time.perf_counter() - start:.1f} s (cached in {args.cache})\n")
@@ -171,15 +175,22 @@ def main():
         print(f"  {name}: {share(not_chest[rows.to_numpy()])}")
 
     print("\n(c) frontal films of the training sources flagged, 5-fold grouped by patient")
-    c_chest, c_unfam = np.zeros(len(train), bool), np.zeros(len(train), bool)
+    print("  (familiar=False: the held-out fold checked as one batch; 'alone': each source's "
+          "part of the fold checked as its own batch)")
+    c_chest, c_unfam, c_alone = (np.zeros(len(train), bool) for _ in range(3))
     for a, b in folds(F, every):
-        c_chest[b], c_unfam[b] = flags(fit(F, a), F["train"][b])
+        gate = fit(F, a)
+        c_chest[b], c_unfam[b] = flags(gate, F["train"][b])
+        for s in SOURCES:
+            part = b[F["sources"][b] == s]
+            c_alone[part] = flags(gate, F["train"][part])[1]
     for s in SOURCES + ["all"]:
         m = np.ones(len(train), bool) if s == "all" else F["sources"] == s
         print(f"  {s:24s} chest_xray=False {share(c_chest[m])}  familiar=False "
-              f"{share(c_unfam[m])}  either {share((c_chest | c_unfam)[m])}")
+              f"{share(c_unfam[m])}  either {share((c_chest | c_unfam)[m])}  "
+              f"familiar=False alone {share(c_alone[m])}")
 
-    print("\n(d) leave-one-source-out: familiar=False share")
+    print("\n(d) leave-one-source-out: familiar=False share (held-out source checked as one batch)")
     for s in SOURCES:
         held, rows = F["sources"] == s, np.flatnonzero(F["sources"] != s)
         gate = fit(F, rows)

@@ -32,7 +32,8 @@ def fitted_gate(synthetic):
     table, _ = synthetic
     # random features (no weights needed): the test is of the contract, not of accuracy
     embedder = XRayEmbedder(weights=None, layer="block_6_expand_relu")
-    gate = ApplicabilityGate(embedder=embedder, size=64, n_synthetic=40, random_state=0)
+    gate = ApplicabilityGate(embedder=embedder, size=64, n_synthetic=40, chest_threshold=0.5,
+                             random_state=0)
     return gate.fit(table.iloc[:48])
 
 

@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..preprocessing import ImageReadError
 from ..preprocessing._loader import N_JOBS_CONSTRAINT, _as_path_list
 from ._features import STATISTICS, describe_files, embed, square_statistics
-from ._models import chest_scores, fit_chest_model, fit_novelty, novelty_scores
+from ._models import batch_outliers, chest_scores, fit_chest_model, fit_novelty, novelty_scores
 from ._negatives import library_images, transformed_radiographs
 
 #: The columns of a gate report, in order.
@@ -38,12 +38,15 @@ class ApplicabilityGate(BaseEstimator):
       textures and phantom scikit-image ships, and training images changed into
       close-ups, panoramic strips, discs on black, negatives, quarter turns,
       half-chests, false colour and figure panels), plus any ``negatives``
-      you pass. An image passes when its probability is at least 0.5.
+      you pass. An image passes when its probability is at least
+      ``chest_threshold``.
     * ``familiar``: how far the image lies from its ``n_neighbors`` nearest
       training images of each source, in units of the distance that ``1 -
       unfamiliar_rate`` of that source's own held-out images (patient-grouped
-      folds) stay within. An image is familiar when it is that close to at
-      least one training source.
+      folds) stay within, and, for a batch, whether its nearest images are
+      the batch's own far more often than chance (a folder from a new
+      scanner clusters on its own). An image is familiar when it is close to
+      at least one training source and not part of such a cluster.
 
     Parameters
     ----------
@@ -69,6 +72,18 @@ class ApplicabilityGate(BaseEstimator):
         PCA components of the standardised features the distances use.
     C : float, default=0.1
         Inverse regularisation of the chest model's logistic regression.
+    chest_threshold : float, default=0.98
+        Probability of the chest model below which an image is not a chest
+        X-ray (high: lateral views resemble frontal ones; 0.98 flags about
+        2 % of the training sources' unseen frontal films, see
+        :ref:`applicability`).
+    batch_neighbors : int, default=20
+        Neighbours of the batch test of ``check``: an image whose
+        ``batch_neighbors`` nearest images (training and the rest of the
+        batch) are improbably many of the batch's own is from a source unlike
+        the training ones.
+    batch_alpha : float, default=1e-5
+        Binomial upper-tail probability below which the batch test flags.
     cv : int, default=5
         Patient-grouped folds per source that calibrate the familiarity thresholds.
     path_column : str, default="path"
@@ -123,6 +138,9 @@ class ApplicabilityGate(BaseEstimator):
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "C": [Interval(Real, 0, None, closed="neither")],
+        "chest_threshold": [Interval(Real, 0, 1, closed="neither")],
+        "batch_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "batch_alpha": [Interval(Real, 0, 1, closed="neither")],
         "cv": [Interval(Integral, 2, None, closed="left")],
         "path_column": [str],
         "n_jobs": N_JOBS_CONSTRAINT,
@@ -130,7 +148,8 @@ class ApplicabilityGate(BaseEstimator):
     }
 
     def __init__(self, embedder=None, size=224, negatives=None, n_synthetic=400,
-                 unfamiliar_rate=0.03, n_neighbors=5, n_components=32, C=0.1, cv=5,
+                 unfamiliar_rate=0.03, n_neighbors=5, n_components=32, C=0.1,
+                 chest_threshold=0.98, batch_neighbors=20, batch_alpha=1e-5, cv=5,
                  path_column="path", n_jobs=None, random_state=None):
         self.embedder = embedder
         self.size = size
@@ -140,6 +159,9 @@ class ApplicabilityGate(BaseEstimator):
         self.n_neighbors = n_neighbors
         self.n_components = n_components
         self.C = C
+        self.chest_threshold = chest_threshold
+        self.batch_neighbors = batch_neighbors
+        self.batch_alpha = batch_alpha
         self.cv = cv
         self.path_column = path_column
         self.n_jobs = n_jobs
@@ -167,6 +189,14 @@ class ApplicabilityGate(BaseEstimator):
             reasons += chunk_reasons
         features = np.vstack(rows).astype(np.float32) if rows else None
         return features, reasons, kept
+
+    def _blocks(self):
+        """Widths of the embedding's layers, then of the statistics (equal weights)."""
+        from itertools import groupby
+
+        embedder = self._embedder().fit(np.zeros((1, self.size, self.size, 3), np.uint8))
+        names = [name.rsplit("_", 1)[0] for name in embedder.get_feature_names_out()]
+        return [len(list(g)) for _, g in groupby(names)] + [len(STATISTICS)]
 
     def _made_features(self, squares):
         return np.hstack([embed(squares, self._embedder()), square_statistics(squares)])
@@ -220,16 +250,18 @@ class ApplicabilityGate(BaseEstimator):
         self.chest_model_ = fit_chest_model(features, negatives, self.n_embedding_, self.C, seed)
         self.projection_, self.reference_, self.reference_source_, self.thresholds_ = fit_novelty(
             features, sources, groups, self.n_components, self.n_neighbors,
-            self.unfamiliar_rate, self.cv, seed)
+            self.unfamiliar_rate, self.cv, seed, blocks=self._blocks())
         self.sources_ = np.unique(np.asarray(sources).astype(str))
         return self
 
     def _scores(self, features):
-        """``(chest probability, novelty)`` per feature row."""
+        """``(chest probability, novelty, batch outlier)`` per feature row."""
         chest = chest_scores(self.chest_model_, features, self.n_embedding_)
         novelty = novelty_scores(self.projection_, self.reference_, self.reference_source_,
                                  self.thresholds_, features, self.n_neighbors)
-        return chest, novelty
+        batch = batch_outliers(self.projection_, self.reference_, features,
+                               self.batch_neighbors, self.batch_alpha)
+        return chest, novelty, batch
 
     def check(self, X):
         """Report per image: frontal chest X-ray? familiar source? why not?
@@ -255,14 +287,19 @@ class ApplicabilityGate(BaseEstimator):
         familiar = np.zeros(len(paths), bool)
         reasons = list(reasons)
         if features is not None:
-            p, novelty = self._scores(features)
-            chest[readable], familiar[readable] = p >= 0.5, novelty <= 1
-            for i, pi, ni in zip(np.flatnonzero(readable), p, novelty):
+            p, novelty, batch = self._scores(features)
+            chest[readable] = p >= self.chest_threshold
+            familiar[readable] = (novelty <= 1) & ~batch
+            for i, pi, ni, bi in zip(np.flatnonzero(readable), p, novelty, batch):
                 parts = []
-                if pi < 0.5:
-                    parts.append(f"not a frontal chest X-ray (chest score {pi:.2f} < 0.50)")
+                if pi < self.chest_threshold:
+                    parts.append(f"not a frontal chest X-ray (chest score {pi:.2f} < "
+                                 f"{self.chest_threshold:.2f})")
                 if ni > 1:
                     parts.append(f"unlike the training images (novelty {ni:.2f} > 1)")
+                if bi:
+                    parts.append("a source unlike the training ones (its nearest images are "
+                                 "others of this batch, not training images)")
                 reasons[i] = "; ".join(parts)
         return pd.DataFrame({"path": [str(p) for p in paths], "chest_xray": chest,
                              "familiar": familiar, "reason": reasons}, columns=REPORT_COLUMNS)

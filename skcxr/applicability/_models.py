@@ -57,8 +57,27 @@ def _mean_knn_distance(reference, query, k):
     return out
 
 
-def fit_novelty(features, sources, groups, n_components, k, rate, n_splits, random_state):
+def _held_out_threshold(reference, rows, groups, k, rate, n_splits):
+    """The ``1 - rate`` quantile of the held-out distances of ``rows`` (None: < 2 groups)."""
+    splits = min(n_splits, len(np.unique(groups[rows])))
+    if splits < 2:
+        return None
+    held_out = np.empty(len(rows))
+    for fit_rows, test_rows in GroupKFold(splits).split(rows, groups=groups[rows]):
+        held_out[test_rows] = _mean_knn_distance(reference[rows[fit_rows]],
+                                                 reference[rows[test_rows]], k)
+    return max(float(np.quantile(held_out, 1 - rate)), 1e-12)
+
+
+def fit_novelty(features, sources, groups, n_components, k, rate, n_splits, random_state,
+                blocks=None):
     """Reference points and per-source thresholds of :func:`novelty_scores`.
+
+    ``blocks`` (widths of consecutive column blocks, e.g. one per embedding
+    layer and one for the statistics) gives each block the same weight after
+    standardising: its columns are divided by the square root of its width.
+    A source with fewer than two patient groups gets the threshold of all
+    sources pooled (infinite when even those are one group).
 
     Returns
     -------
@@ -68,21 +87,19 @@ def fit_novelty(features, sources, groups, n_components, k, rate, n_splits, rand
     thresholds : ndarray (n_sources,) float64
     """
     n_components = int(min(n_components, features.shape[1], len(features) - 1))
-    projection = make_pipeline(StandardScaler(), PCA(n_components, random_state=random_state))
-    reference = projection.fit_transform(features).astype(np.float32)
+    scaler = StandardScaler().fit(features)
+    if blocks is not None:  # equal weight per block, folded into the scale
+        scaler.scale_ = scaler.scale_ * np.concatenate(
+            [np.full(int(w), np.sqrt(w)) for w in blocks])
+    projection = make_pipeline(scaler, PCA(n_components, random_state=random_state))
+    reference = projection[1].fit_transform(scaler.transform(features)).astype(np.float32)
+    groups = np.asarray(groups)
     names, codes = np.unique(np.asarray(sources).astype(str), return_inverse=True)
+    pooled = _held_out_threshold(reference, np.arange(len(reference)), groups, k, rate, n_splits)
     thresholds = np.empty(len(names))
     for s in range(len(names)):
-        rows = np.flatnonzero(codes == s)
-        splits = min(n_splits, len(np.unique(groups[rows])))
-        if splits < 2:  # one patient: nothing is held out; its own spread is 0
-            thresholds[s] = np.inf
-            continue
-        held_out = np.empty(len(rows))
-        for fit_rows, test_rows in GroupKFold(splits).split(rows, groups=groups[rows]):
-            held_out[test_rows] = _mean_knn_distance(reference[rows[fit_rows]],
-                                                     reference[rows[test_rows]], k)
-        thresholds[s] = max(np.quantile(held_out, 1 - rate), 1e-12)
+        own = _held_out_threshold(reference, np.flatnonzero(codes == s), groups, k, rate, n_splits)
+        thresholds[s] = own if own is not None else (pooled if pooled is not None else np.inf)
     return projection, reference, codes.astype(np.int32), thresholds
 
 
@@ -95,3 +112,33 @@ def novelty_scores(projection, reference, reference_source, thresholds, features
         if len(ref):
             scores = np.minimum(scores, _mean_knn_distance(ref, query, k) / threshold)
     return scores
+
+
+def batch_outliers(projection, reference, features, k, alpha):
+    """Images whose neighbours are mostly the batch's own images, not training images.
+
+    For each image, its ``k`` nearest neighbours among the training images and
+    the batch's other images are counted; were the batch drawn like the
+    training images, the count of batch neighbours would follow a binomial
+    law with ``p = (n_batch - 1) / (n_batch - 1 + n_train)``. An image whose
+    count is that improbable (upper tail below ``alpha``) sits in a cluster
+    the training images do not reach: a source the model has not seen.
+    Batches of fewer than two images are never flagged.
+    """
+    from scipy.stats import binom
+
+    n_batch, n_train = len(features), len(reference)
+    flags = np.zeros(n_batch, dtype=bool)
+    if n_batch < 2:
+        return flags
+    query = projection.transform(features).astype(np.float32)
+    k = int(min(k, n_train + n_batch - 1))
+    p = (n_batch - 1) / (n_batch - 1 + n_train)
+    for start in range(0, n_batch, 512):
+        block = query[start:start + 512]
+        d = np.hstack([pairwise_distances(block, reference), pairwise_distances(block, query)])
+        d[np.arange(len(block)), n_train + start + np.arange(len(block))] = np.inf  # itself
+        nearest = np.argpartition(d, k - 1, axis=1)[:, :k]
+        count = (nearest >= n_train).sum(axis=1)
+        flags[start:start + 512] = binom.sf(count - 1, k, p) < alpha
+    return flags
