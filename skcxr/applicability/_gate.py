@@ -1,4 +1,4 @@
-"""The applicability gate (skeleton: the contract other code relies on).
+"""The applicability gate and the contract other code relies on.
 
 Contract
 --------
@@ -17,9 +17,10 @@ Contract
 
 import warnings
 
-import pandas as pd
+from ._estimator import REPORT_COLUMNS, ApplicabilityGate
 
-REPORT_COLUMNS = ["path", "chest_xray", "familiar", "reason"]
+__all__ = ["REPORT_COLUMNS", "ApplicabilityGate", "ApplicabilityWarning", "check_images",
+           "find_gate", "warn_if_inapplicable"]
 
 
 class ApplicabilityWarning(UserWarning):
@@ -36,16 +37,27 @@ class ApplicabilityWarning(UserWarning):
         self.report = report
 
 
-class ApplicabilityGate:  # placeholder: replaced by the real estimator
-    def fit(self, X, y=None):
-        raise NotImplementedError
-
-    def check(self, X):
-        raise NotImplementedError
-
-
 def find_gate(estimator):
-    """The fitted gate an estimator carries (``gate_`` on it or on the estimators it wraps), or None."""
+    """The fitted gate an estimator carries (``gate_`` on it or on the estimators it wraps), or None.
+
+    Parameters
+    ----------
+    estimator : object
+        A fitted gate, an estimator with a ``gate_`` attribute, or one that
+        wraps such an estimator (``best_estimator_``, ``estimator_``, the
+        last step of a :class:`~sklearn.pipeline.Pipeline`).
+
+    Returns
+    -------
+    gate : ApplicabilityGate or None
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skcxr.applicability import find_gate
+    >>> find_gate(LogisticRegression()) is None
+    True
+    """
     seen = set()
     while estimator is not None and id(estimator) not in seen:
         seen.add(id(estimator))
@@ -68,10 +80,30 @@ def find_gate(estimator):
 def check_images(estimator, paths):
     """Ask the gate a fitted estimator carries about each image.
 
+    Parameters
+    ----------
+    estimator : object
+        A fitted model carrying a gate (see :func:`find_gate`), or a fitted
+        :class:`ApplicabilityGate`.
+    paths : list of str / os.PathLike, or DataFrame with a ``path`` column
+        The images.
+
     Returns
     -------
     report : pandas.DataFrame
         One row per path, in order: ``path``, ``chest_xray``, ``familiar``, ``reason``.
+
+    Raises
+    ------
+    ValueError
+        The estimator carries no gate.
+
+    Examples
+    --------
+    >>> from skcxr.applicability import check_images
+    >>> report = check_images(fitted_model, ["a.png", "dental.dcm"])  # doctest: +SKIP
+    >>> report[~report.chest_xray].path.tolist()  # doctest: +SKIP
+    ['dental.dcm']
     """
     gate = find_gate(estimator)
     if gate is None:
@@ -82,7 +114,31 @@ def check_images(estimator, paths):
 
 
 def warn_if_inapplicable(report, stacklevel=2):
-    """Warn once (:class:`ApplicabilityWarning`) when any row of a gate report fails."""
+    """Warn once (:class:`ApplicabilityWarning`) when any row of a gate report fails.
+
+    The message counts the failing images (not a chest X-ray / unfamiliar
+    source) and names up to five of them ("and N more" past five); the
+    warning's ``report`` attribute holds every failing row.
+
+    Parameters
+    ----------
+    report : pandas.DataFrame
+        A report of :meth:`ApplicabilityGate.check`.
+    stacklevel : int, default=2
+        As for :func:`warnings.warn`, counted from the caller.
+
+    Examples
+    --------
+    >>> import pandas as pd, warnings
+    >>> from skcxr.applicability import warn_if_inapplicable
+    >>> report = pd.DataFrame({"path": ["a.png", "b.png"], "chest_xray": [True, False],
+    ...                        "familiar": [True, True], "reason": ["", "not a frontal chest X-ray"]})
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_if_inapplicable(report)
+    >>> caught[0].message.report.path.tolist()
+    ['b.png']
+    """
     failed = report[~(report["chest_xray"] & report["familiar"])]
     if failed.empty:
         return
