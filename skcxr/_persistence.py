@@ -54,10 +54,8 @@ def _is_model_type(obj):
     home = obj.__module__.partition(".")[0]
     if home not in _TRUSTED_PACKAGES:
         return False  # e.g. ``skcxr.x.os.system`` re-exported from elsewhere
-    if home == "skcxr":
-        return True
-    if issubclass(obj, BaseEstimator):
-        return True  # sklearn / scikeras estimators and transformers
+    if home in ("skcxr", "sklearn", "scikeras") or issubclass(obj, BaseEstimator):
+        return True  # estimators, splitters, ...: constructors only store parameters
     if issubclass(obj, (np.dtype, np.generic)):
         return True  # dtypes and scalar types, no behaviour
     if home == "scipy":
@@ -70,10 +68,11 @@ def _is_model_type(obj):
 def trusted_model_types(names):
     """Split skops type names into those :func:`load_model` trusts and the others.
 
-    A name is trusted when it names a class (never a function) defined in one
-    of skcxr's own modules, a scikit-learn style estimator (a subclass of
-    :class:`sklearn.base.BaseEstimator` from scikit-learn, scikeras or
-    skcxr), a NumPy dtype or scalar type, or a SciPy sparse container. Only
+    A name is trusted when it names a class (never a function) defined in
+    skcxr, scikit-learn or scikeras (whose constructors, by scikit-learn's
+    convention, only store their parameters), a scikit-learn style estimator
+    (a subclass of :class:`sklearn.base.BaseEstimator`), a NumPy dtype or
+    scalar type, or a SciPy sparse container. Only
     modules of skcxr, scikit-learn, scikeras, NumPy, SciPy and Keras are
     imported to decide; other names are untrusted without importing anything.
 

@@ -55,7 +55,7 @@ def test_trusted_types_are_computed_classes_never_functions():
             "scikeras.utils.transformers.ClassifierLabelEncoder", "numpy.dtype",
             "numpy.float32", "sklearn.linear_model._logistic.LogisticRegression",
             "sklearn.model_selection._classification_threshold.FixedThresholdClassifier",
-            "scipy.sparse._csr.csr_matrix"]
+            "scipy.sparse._csr.csr_matrix", "sklearn.model_selection._split.StratifiedGroupKFold"]
     others = ["builtins.eval", "os.system", "numpy.save", "numpy.load", "skcxr.save_model",
               "skcxr._persistence.os.system", "skcxr.no_such_thing", "numpy.memmap",
               "keras.src.layers.core.lambda_layer.Lambda", "mypackage.Estimator"]

@@ -175,7 +175,7 @@ def run_train(args):
               f"test: {len(test)} images of {test['patientid'].nunique()} other patients")
         model = build_recipe(args, synthetic=not args.data_root)
         print(f"training the {args.recipe} recipe on {len(train)} images")
-        model.fit(train["path"], train["label"])
+        model.fit(train, train["label"])  # a table: recipes read patient groups from it
         p_covid = model.predict_proba(test["path"])[:, list(model.classes_).index("covid")]
         y_pred = np.asarray(model.predict(test["path"]))
     summary = _summary(test, y_pred, p_covid, args.random_state)
