@@ -59,7 +59,7 @@ def load_cli_model(path, *, trust=(), trust_pickle=False):
                            f"damaged or was written by another version: {_TRAIN_HINT}") from None
     else:
         kind = describe_model_file(path)
-        if "pickle" not in kind:
+        if not kind.startswith(("a pickle", "a compressed joblib")):
             raise CLIError(f"cannot use {path}: it is {kind}; pass a skops file of a fitted "
                            f"pipeline: {_TRAIN_HINT}")
         if not trust_pickle:
