@@ -73,7 +73,8 @@ def start_tensorflow(verbose=False):
     TensorFlow 2.21 writes them through absl before ``TF_CPP_MIN_LOG_LEVEL``
     applies, so stderr's file descriptor is pointed at a temporary file while
     TensorFlow starts and its devices are listed; the captured text is shown
-    if the import fails. ``TF_CPP_MIN_LOG_LEVEL`` is set to 2 (warnings and
+    if the import fails. Commands call it once their cheap checks passed (a
+    bad model file or output folder is reported without starting TensorFlow). ``TF_CPP_MIN_LOG_LEVEL`` is set to 2 (warnings and
     errors) for the rest of the run unless the user set it.
     """
     shown = verbose or os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0"
@@ -112,7 +113,6 @@ def main(argv=None):
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    start_tensorflow(args.verbose)
     try:
         return args.run(args)
     except CLIError as exc:

@@ -5,7 +5,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from ._main import EXIT_GATE, EXIT_OK, EXIT_UNREADABLE, CLIError
+from ._main import EXIT_GATE, EXIT_OK, EXIT_UNREADABLE, CLIError, start_tensorflow
 
 CSV_COLUMNS = ["path", "p_covid", "predicted", "verdict", "chest_xray", "familiar", "reason",
                "error"]
@@ -42,7 +42,7 @@ def _is_pipeline_ready(model):
     return hasattr(model, "predict_proba") and hasattr(model, "classes_")
 
 
-def load_cli_model(path, *, trust=(), trust_pickle=False):
+def load_cli_model(path, *, trust=(), trust_pickle=False, verbose=False):
     """The fitted model in ``path`` as an estimator taking image paths, or CLIError (exit 2)."""
     from .._persistence import UntrustedTypesError, _is_skops_file, describe_model_file, load_model
 
@@ -50,6 +50,7 @@ def load_cli_model(path, *, trust=(), trust_pickle=False):
     if not os.path.isfile(path):
         raise CLIError(f"no model at {path}: {_TRAIN_HINT}")
     if _is_skops_file(path):
+        start_tensorflow(verbose)
         try:
             model = load_model(path, trusted=list(trust))
         except UntrustedTypesError as exc:
@@ -69,6 +70,7 @@ def load_cli_model(path, *, trust=(), trust_pickle=False):
                 "better, convert it once: skcxr.save_model(joblib.load(path), 'model.skops')")
         import joblib
 
+        start_tensorflow(verbose)
         try:
             model = joblib.load(path)
         except Exception as exc:  # truncated, corrupt
@@ -212,7 +214,8 @@ def run_predict(args):
 
     from ..applicability import find_gate
 
-    model = load_cli_model(args.model, trust=args.trust, trust_pickle=args.trust_pickle)
+    model = load_cli_model(args.model, trust=args.trust, trust_pickle=args.trust_pickle,
+                           verbose=args.verbose)
     if args.strict and find_gate(model) is None:
         raise CLIError(f"--strict needs a model that carries an applicability gate; {args.model} "
                        "carries none (fit a recipe such as skcxr.make_multisource_pipeline())")

@@ -7,7 +7,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ._main import EXIT_OK, EXIT_UNREADABLE, CLIError
+from ._main import EXIT_OK, EXIT_UNREADABLE, CLIError, start_tensorflow
 
 RECIPES = ("default", "pretrained", "multisource")
 WRITTEN = ("model.skops", "summary.txt", "summary.json")
@@ -159,6 +159,7 @@ def run_train(args):
     from ..datasets import make_synthetic_cxr, summarize_dataset
 
     out = _prepare_output(args.output_dir, args.overwrite)
+    start_tensorflow(args.verbose)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as workdir:
         if args.data_root:
@@ -196,7 +197,8 @@ def run_evaluate(args):
 
     from ._predict import load_cli_model, predict_files
 
-    model = load_cli_model(args.model, trust=args.trust, trust_pickle=args.trust_pickle)
+    model = load_cli_model(args.model, trust=args.trust, trust_pickle=args.trust_pickle,
+                           verbose=args.verbose)
     table = load_labelled_table(args.data).reset_index(drop=True)
     rows = pd.DataFrame(predict_files(model, list(table["path"]), batch_size=args.batch_size))
     bad = rows["error"].notna().to_numpy()
