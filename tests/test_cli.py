@@ -217,3 +217,11 @@ class _RunsCode:
 
     def __reduce__(self):
         return (Path.write_text, (Path(self.marker), "code ran"))
+
+
+def test_a_failure_inside_a_command_is_one_line_and_exit_code_2(tmp_path, capsys):
+    """Never 1 (which means 'some files unreadable') and no traceback unless --verbose."""
+    assert main(["train", "--quick", "--n-images", "2", "-o", str(tmp_path / "o")]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "skcxr train: error: ValueError" in err and "--verbose" in err
+    assert "Traceback" not in err

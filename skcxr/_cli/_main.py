@@ -5,6 +5,7 @@ import os
 import sys
 import tempfile
 import textwrap
+import traceback
 
 from .. import __version__
 
@@ -15,8 +16,8 @@ EPILOG = """\
 exit codes:
   0  every file was predicted (train / evaluate: done)
   1  some files could not be read (each has its own line; the others were predicted)
-  2  usage or model error (bad arguments, a model file that cannot be used, an output
-     folder that exists without --overwrite)
+  2  usage, model or other error (bad arguments, a model file that cannot be used, an
+     output folder that exists without --overwrite, a failure while training)
   3  with --strict: some image failed the applicability gate (takes precedence over 1)
 
 A research tool, not a diagnostic device. Model files are skops files (skcxr.save_model);
@@ -121,6 +122,13 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"skcxr {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # not one of ours: exit 2, never 1 (which means unreadable files)
+        if args.verbose:
+            traceback.print_exc()
+        print(f"skcxr {args.command}: error: {type(exc).__name__}: {exc}"
+              + ("" if args.verbose else " (skcxr --verbose ... shows the traceback)"),
+              file=sys.stderr)
+        return EXIT_USAGE
 
 
 def console_main():
