@@ -225,3 +225,12 @@ def test_a_failure_inside_a_command_is_one_line_and_exit_code_2(tmp_path, capsys
     err = capsys.readouterr().err
     assert "skcxr train: error: ValueError" in err and "--verbose" in err
     assert "Traceback" not in err
+
+
+def test_a_model_that_fails_on_readable_images_is_a_model_error(models, folder, tmp_path, capsys):
+    """Not 'unreadable' for every file: the images decode, the model is what fails."""
+    broken = skcxr.load_model(models["skops"]).set_params(loader__size=(16, 16))  # CNN wants 32
+    path = skcxr.save_model(broken, tmp_path / "broken.skops")
+    assert main(["predict", path, str(folder / "a.png"), str(folder / "notes.txt")]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "the model failed on" in err and "a.png" in err

@@ -120,10 +120,11 @@ def _short(exc):
 
 
 def predict_files(model, paths, *, pos_label="covid", batch_size=32):
-    """One dict per path: P(pos_label), the predicted label and the gate's verdict, or an error.
+    """Yield one dict per path: P(pos_label), the predicted label and the gate's verdict, or an error.
 
     The model is called on batches; a batch that fails is retried file by
-    file, so one unreadable file only costs its own row.
+    file, so one unreadable file only costs its own row. Rows come batch by
+    batch, in order.
     """
     import numpy as np
 
@@ -142,19 +143,12 @@ def predict_files(model, paths, *, pos_label="covid", batch_size=32):
             labels = np.asarray(model.predict(batch))
         return proba.reshape(len(batch), -1)[:, column], labels
 
-    rows = []
     for start in range(0, len(paths), batch_size):
         batch = list(paths[start:start + batch_size])
         try:
             results = [(p, score, label, None) for p, score, label in zip(batch, *run(batch))]
         except Exception:
-            results = []
-            for p in batch:
-                try:
-                    (score,), (label,) = run([p])
-                    results.append((p, score, label, None))
-                except Exception as exc:
-                    results.append((p, None, None, f"{type(exc).__name__}: {_short(exc)}"))
+            results = [_predict_one(run, p) for p in batch]
         readable = [p for p, _, _, error in results if error is None]
         verdicts = _gate_verdicts(model, readable, check_images) if has_gate and readable else {}
         for p, score, label, error in results:
@@ -162,8 +156,24 @@ def predict_files(model, paths, *, pos_label="covid", batch_size=32):
             if error is None:
                 row |= {"p_covid": float(score), "predicted": str(label)}
                 row |= verdicts.get(p, {"verdict": "unchecked"})
-            rows.append(row)
-    return rows
+            yield row
+
+
+def _predict_one(run, path):
+    """``(path, score, label, error)``; a model failure on a readable image is a CLIError."""
+    from ..preprocessing import read_image
+
+    try:
+        (score,), (label,) = run([path])
+        return path, score, label, None
+    except Exception as exc:
+        failure = exc
+    try:  # the file or the model? decode it alone with skcxr's one decoder
+        read_image(path, size=(8, 8))
+    except Exception as exc:
+        return path, None, None, f"{type(exc).__name__}: {_short(exc)}"
+    raise CLIError(f"the model failed on {path}, an image skcxr can read: "
+                   f"{type(failure).__name__}: {_short(failure)}") from failure
 
 
 def _gate_verdicts(model, paths, check_images):
@@ -224,14 +234,12 @@ def run_predict(args):
     files = collect_files(args.paths)
     if not files:
         raise CLIError(f"no files found in {args.paths}")
-    missing = {p: problem for p, problem in files if problem}
-    present = [p for p, problem in files if not problem]
-    predicted = {row["path"]: row for row in predict_files(
-        model, present, pos_label=args.pos_label, batch_size=args.batch_size)}
+    predicted = predict_files(model, [p for p, problem in files if not problem],
+                              pos_label=args.pos_label, batch_size=args.batch_size)
     rows = []
-    for path, problem in files:
-        row = predicted.get(path) if not problem else (
-            dict.fromkeys(CSV_COLUMNS, None) | {"path": path, "error": missing[path]})
+    for path, problem in files:  # printed as they come, in order
+        row = next(predicted) if not problem else (
+            dict.fromkeys(CSV_COLUMNS, None) | {"path": path, "error": problem})
         print(format_row(row, args.pos_label), flush=True)
         rows.append(row)
     if args.csv:

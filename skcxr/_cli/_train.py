@@ -200,7 +200,8 @@ def run_evaluate(args):
     model = load_cli_model(args.model, trust=args.trust, trust_pickle=args.trust_pickle,
                            verbose=args.verbose)
     table = load_labelled_table(args.data).reset_index(drop=True)
-    rows = pd.DataFrame(predict_files(model, list(table["path"]), batch_size=args.batch_size))
+    rows = pd.DataFrame(list(predict_files(model, list(table["path"]),
+                                           batch_size=args.batch_size)))
     bad = rows["error"].notna().to_numpy()
     for path, error in rows.loc[bad, ["path", "error"]].itertuples(index=False):
         print(f"{path}\tunreadable: {error}", file=sys.stderr)
