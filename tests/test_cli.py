@@ -90,7 +90,8 @@ def test_predict_a_folder_one_line_per_file_in_sorted_order(models, folder, caps
     for row, label in zip(rows[:3], expected):
         assert re.fullmatch(r"P\(covid\)=[01]\.\d{4}", row[1]) and row[2] == label
         assert row[3] == "unchecked"  # this model carries no gate
-    assert rows[3][3].startswith("unreadable: ") and rows[4][3] == "unreadable: no such file or folder"
+    assert rows[3][3].startswith("unreadable: ")
+    assert rows[4][3] == "unreadable: no such file or folder"
     assert code == EXIT_UNREADABLE  # the bad files did not stop the others
     summary = err.strip().splitlines()[-1]
     assert summary.startswith("5 file(s): 3 predicted") and "2 unreadable" in summary

@@ -120,7 +120,7 @@ def _short(exc):
 
 
 def predict_files(model, paths, *, pos_label="covid", batch_size=32):
-    """Yield one dict per path: P(pos_label), the predicted label and the gate's verdict, or an error.
+    """Yield one dict per path: P(pos_label), predicted label, gate verdict, or an error.
 
     The model is called on batches; a batch that fails is retried file by
     file, so one unreadable file only costs its own row. Rows come batch by
