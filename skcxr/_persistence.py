@@ -11,8 +11,9 @@ import importlib
 import os
 import zipfile
 
-#: Packages whose classes a fitted skcxr model may hold.
-_TRUSTED_PACKAGES = ("skcxr", "sklearn", "scikeras", "numpy", "scipy", "keras")
+#: Packages whose classes a fitted skcxr model may hold. Keras is not among them:
+#: CXRClassifier carries its network as .keras bytes, read back in Keras' safe mode.
+_TRUSTED_PACKAGES = ("skcxr", "sklearn", "scikeras", "numpy", "scipy")
 
 _SKOPS_HINT = "skops.io.get_untrusted_types(file=path) lists them"
 
@@ -73,8 +74,8 @@ def trusted_model_types(names):
     convention, only store their parameters), a scikit-learn style estimator
     (a subclass of :class:`sklearn.base.BaseEstimator`), a NumPy dtype or
     scalar type, or a SciPy sparse container. Only
-    modules of skcxr, scikit-learn, scikeras, NumPy, SciPy and Keras are
-    imported to decide; other names are untrusted without importing anything.
+    modules of skcxr, scikit-learn, scikeras, NumPy and SciPy are imported to
+    decide; other names are untrusted without importing anything.
 
     Parameters
     ----------
