@@ -20,6 +20,9 @@ __all__ = [
     "make_default_pipeline",
     "make_pretrained_pipeline",
     "make_multisource_pipeline",
+    "save_model",
+    "load_model",
+    "UntrustedTypesError",
     "__version__",
 ]
 
@@ -29,6 +32,9 @@ _LAZY = {
     "make_default_pipeline": "skcxr.pipeline",
     "make_pretrained_pipeline": "skcxr.pipeline",
     "make_multisource_pipeline": "skcxr.pipeline",
+    "save_model": "skcxr._persistence",
+    "load_model": "skcxr._persistence",
+    "UntrustedTypesError": "skcxr._persistence",
 }
 
 _SUBPACKAGES = {

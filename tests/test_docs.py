@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
 
 USER_GUIDE = ["getting_started", "data", "dicom", "pipeline", "tuning", "metrics", "pitfalls",
-              "explain", "examples", "api", "scaling"]
+              "explain", "examples", "api", "scaling", "cli"]
 
 
 def _require_sphinx():

@@ -2,8 +2,8 @@
 
 Each example is run as a user runs it (``python examples/<name>.py``) in a
 subprocess with ``SKCXR_EXAMPLE_QUICK=1`` (tiny images, few epochs) and its
-printed tables and written files are checked. ``predict.py`` classifies
-images with the model that ``plot_train_evaluate.py`` saved.
+printed tables and written files are checked. ``predict.py`` (``skcxr predict``)
+classifies images with the model that ``plot_train_evaluate.py`` saved.
 """
 
 import json
@@ -87,27 +87,39 @@ def test_predict_prints_one_line_per_image_with_a_probability(trained, tmp_path)
     out, _ = trained
     images = make_synthetic_cxr(5, tmp_path / "images", image_size=48, random_state=3)["path"]
     paths = list(images)
-    result = run_example("predict.py", "--model", out / "model.joblib", *paths, cwd=tmp_path)
+    result = run_example("predict.py", "--model", out / "model.joblib", "--trust-pickle",
+                         *paths, cwd=tmp_path)
     lines = result.stdout.strip().splitlines()
     assert len(lines) == len(paths)
     for path, line in zip(paths, lines):  # in the order given
-        shown, probability, label = line.split("\t")
+        shown, probability, label, verdict = line.split("\t")
         assert shown == path
         p = float(re.fullmatch(r"P\(covid\)=([0-9.]+)", probability).group(1))
         assert 0.0 <= p <= 1.0
         assert label in ("covid", "non-covid")
         if abs(p - 0.5) > 1e-3:
             assert (label == "covid") == (p > 0.5)
+        assert verdict == "unchecked"  # the five-block pipeline carries no gate
     assert "not a diagnostic device" in result.stderr
 
 
-def test_predict_names_a_file_it_cannot_read(trained, tmp_path):
+def test_predict_reads_a_skops_model_and_names_a_file_it_cannot_read(trained, tmp_path):
+    import joblib
+
+    import skcxr
+
     out, _ = trained
+    model = skcxr.save_model(joblib.load(out / "model.joblib"), tmp_path / "model.skops")
+    image = tmp_path / "x.png"
+    image.write_bytes(b"")
     missing = tmp_path / "no-such-xray.png"
-    result = run_example("predict.py", "--model", out / "model.joblib", missing,
-                         cwd=tmp_path, check=False)
-    assert result.returncode != 0
-    assert "no-such-xray.png" in result.stderr
+    result = run_example("predict.py", "--model", model, image, missing, cwd=tmp_path,
+                         check=False)
+    assert result.returncode == 1, result.stderr[-2000:]  # some files unreadable
+    lines = [line.split("\t") for line in result.stdout.strip().splitlines()]
+    assert [line[0] for line in lines] == [str(image), str(missing)]
+    assert lines[0][3].startswith("unreadable: ") and "x.png" in lines[0][3]
+    assert lines[1][3] == "unreadable: no such file or folder"
 
 
 def test_plot_grid_search(tmp_path):
@@ -212,7 +224,8 @@ def test_predict_one_image(trained, tmp_path):
 
     out, _ = trained
     path = make_synthetic_cxr(2, tmp_path / "one", image_size=48, random_state=4)["path"][0]
-    result = run_example("predict.py", "--model", out / "model.joblib", path, cwd=tmp_path)
+    result = run_example("predict.py", "--model", out / "model.joblib", "--trust-pickle", path,
+                         cwd=tmp_path)
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"{path}\tP(covid)=")
 
@@ -236,18 +249,22 @@ def _bad_model_files(folder, trained_model):
     return files
 
 
-@pytest.mark.parametrize("kind, reason", [
-    ("truncated", "could not be unpickled"), ("corrupt", "could not be unpickled"),
-    ("keras", "Keras model archive"), ("dict", "holds a dict"),
+@pytest.mark.parametrize("kind, flags, reason", [
+    ("truncated", ["--trust-pickle"], "could not be unpickled"),
+    ("truncated", [], "unpickling runs any code"),  # refused before it is read
+    ("corrupt", [], "neither a skops file nor a pickle"),
+    ("keras", [], "Keras model archive"),
+    ("dict", ["--trust-pickle"], "holds a dict"),
 ])
-def test_predict_names_a_bad_model_file_and_the_fix(trained, tmp_path, kind, reason):
+def test_predict_names_a_bad_model_file_and_the_fix(trained, tmp_path, kind, flags, reason):
     out, _ = trained
     model = _bad_model_files(tmp_path / "models", out / "model.joblib")[kind]
     image = tmp_path / "x.png"
     image.write_bytes(b"")  # never reached: the model is checked first
-    result = run_example("predict.py", "--model", model, image, cwd=tmp_path, check=False)
-    assert result.returncode != 0
+    result = run_example("predict.py", "--model", model, *flags, image, cwd=tmp_path,
+                         check=False)
+    assert result.returncode == 2
     message = result.stderr.strip().splitlines()[-1]
     assert str(model) in message and reason in message, result.stderr[-2000:]
-    assert "plot_train_evaluate.py" in message  # the fix
+    assert "skcxr train" in message or "skcxr.save_model" in message  # the fix
     assert "Traceback" not in result.stderr
