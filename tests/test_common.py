@@ -139,6 +139,12 @@ def _data_checks(reason, passing=()):
 #: Expected failures, per estimator class name: check name -> reason.
 EXPECTED_FAILED_CHECKS = {
     "XRayLoader": {**_data_checks(_PATHS), "check_estimator_sparse_tag": _NO_SPARSE_MESSAGE},
+    # reads image files like the loader (its image behaviour: test_applicability.py)
+    "ApplicabilityGate": {
+        **_data_checks(_PATHS.replace("test_sklearn_checks.py", "test_applicability.py"),
+                       ["check_estimators_unfitted"]),
+        "check_estimator_sparse_tag": _NO_SPARSE_MESSAGE,
+    },
     "XRayNormalizer": {
         **_data_checks(_IMAGES + " (image version: test_sklearn_checks.py)", _REFUSALS),
         "check_estimator_sparse_tag": _NO_SPARSE_MESSAGE,
