@@ -12,6 +12,7 @@ from PIL import Image
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from .._stack import caller_stacklevel
 from ._base import TABLE_COLUMNS, check_root, prefix_ids
 from ._views import FRONTAL_VIEWS, check_views, frontal_xrays
 from ._covid_chestxray import load_covid_chestxray
@@ -24,7 +25,50 @@ _COVID = re.compile(r"covid-?19", re.IGNORECASE)
 
 
 class DuplicateImageWarning(UserWarning):
-    """The same picture was found under two names or two patient ids."""
+    """The same picture was found under two names or two patient ids.
+
+    The message is one short line of counts; ``details`` holds one row per
+    finding (a DataFrame with columns ``kind``: ``"same file"``, ``"same
+    picture"`` or ``"patient ids merged"``; ``path``, ``patientid``,
+    ``same_as``, ``same_as_patientid``, ``correlation`` and ``note``, the
+    finding in words).
+
+    Parameters
+    ----------
+    message : str
+        The one-line summary.
+    details : pandas.DataFrame, default=None
+        The findings, one per row.
+    """
+
+    def __init__(self, message, details=None):
+        super().__init__(message)
+        self.details = details
+
+    def __reduce__(self):
+        return type(self), (str(self), self.details)
+
+
+_DETAIL_COLUMNS = ["kind", "path", "patientid", "same_as", "same_as_patientid",
+                   "correlation", "note"]
+
+
+def _duplicate_warning(notes):
+    """One short line of counts; the findings, one per row, in ``details``."""
+    details = pd.DataFrame(notes, columns=_DETAIL_COLUMNS)
+    counts = details["kind"].value_counts()
+    parts = []
+    if counts.get("same file"):
+        parts.append(f"{counts['same file']} file(s) listed by several rows (counted once)")
+    if counts.get("same picture"):
+        parts.append(f"{counts['same picture']} picture(s) repeated under another patient id "
+                     "(kept once)")
+    if counts.get("patient ids merged"):
+        parts.append(f"{counts['patient ids merged']} patient id(s) merged")
+    message = (f"{COVID_SOURCE}: " + "; ".join(parts)
+               + ". The list: this warning's .details (a DataFrame), or "
+               "skcxr.datasets.find_duplicate_images")
+    return DuplicateImageWarning(message, details)
 
 
 def _duplicate_pairs(paths, threshold):
@@ -78,7 +122,7 @@ class _PatientLinks:
 
 
 def _clean_covid_collection(covid_root, views, deduplicate, threshold, on_missing, say):
-    """Apply the study's rules to the COVID-19 collection; return the table and notes."""
+    """Apply the study's rules to the COVID-19 collection; return the table and notes (dicts)."""
     meta = load_covid_chestxray(covid_root, on_missing=on_missing)
     say(f"{COVID_SOURCE}: {len(meta)} metadata rows")
     meta = frontal_xrays(meta, views, COVID_SOURCE)
@@ -103,7 +147,11 @@ def _clean_covid_collection(covid_root, views, deduplicate, threshold, on_missin
         ids = list(dict.fromkeys(group["patientid"]))
         for pid in ids[1:]:
             links.link(ids[0], pid)
-        notes.append(f"{Path(path).name} referenced by {len(group)} rows ({', '.join(ids)})")
+        notes.append({
+            "kind": "same file", "path": group["path"].iloc[0], "patientid": ids[0],
+            "same_as": group["path"].iloc[0],
+            "same_as_patientid": ", ".join(ids[1:]) or ids[0], "correlation": 1.0,
+            "note": f"{Path(path).name} referenced by {len(group)} rows ({', '.join(ids)})"})
     table = table[~repeated.to_numpy()].reset_index(drop=True)
     # rule: the same picture under different patient ids is kept once
     if deduplicate and len(table) > 1:
@@ -119,15 +167,19 @@ def _clean_covid_collection(covid_root, views, deduplicate, threshold, on_missin
                 drop.add(j)
                 clash = "" if table.at[i, "label"] == table.at[j, "label"] else (
                     f", labels differ: kept {table.at[i, 'label']}")
-                notes.append(
-                    f"{Path(table.at[j, 'path']).name} ({pid_j}) is the picture "
-                    f"{Path(table.at[i, 'path']).name} ({pid_i}), r={r:.3f}{clash}"
-                )
+                notes.append({
+                    "kind": "same picture", "path": table.at[j, "path"], "patientid": pid_j,
+                    "same_as": table.at[i, "path"], "same_as_patientid": pid_i,
+                    "correlation": float(r),
+                    "note": f"{Path(table.at[j, 'path']).name} ({pid_j}) is the picture "
+                            f"{Path(table.at[i, 'path']).name} ({pid_i}), r={r:.3f}{clash}"})
         table = table.drop(index=sorted(drop)).reset_index(drop=True)
     merged = {pid: links.find(pid) for pid in table["patientid"].unique()}
     merged = {a: b for a, b in merged.items() if a != b}
     if merged:
-        notes.append("patient ids merged: " + ", ".join(f"{a}->{b}" for a, b in merged.items()))
+        notes += [{"kind": "patient ids merged", "path": None, "patientid": a, "same_as": None,
+                   "same_as_patientid": b, "correlation": None,
+                   "note": f"patient id {a} merged into {b}"} for a, b in merged.items()]
         table["patientid"] = table["patientid"].replace(merged)
     return table, notes
 
@@ -165,7 +217,7 @@ def _add_healthy(table, healthy, roots, random_state, on_missing, say):
     if need < 0:
         warnings.warn(
             f"{-need} more non-covid than covid images: adding healthy images cannot "
-            "balance the classes; none added", UserWarning, stacklevel=3)
+            "balance the classes; none added", UserWarning, stacklevel=caller_stacklevel())
     if need <= 0:
         return table
     counts = allocate(need, fractions)
@@ -337,9 +389,7 @@ def make_covid_dataset(
     table, notes = _clean_covid_collection(
         covid_root, views, deduplicate, duplicate_threshold, on_missing, say)
     if notes:
-        warnings.warn(
-            f"{COVID_SOURCE}: {len(notes)} duplicate note(s): " + "; ".join(notes),
-            DuplicateImageWarning, stacklevel=2)
+        warnings.warn(_duplicate_warning(notes), stacklevel=caller_stacklevel())
     if balance:
         table = _add_healthy(table, healthy, roots, random_state, on_missing, say)
     table = table[TABLE_COLUMNS + ["split"]].reset_index(drop=True)
