@@ -16,59 +16,13 @@ from .._stack import caller_stacklevel
 from ._base import TABLE_COLUMNS, check_root, prefix_ids
 from ._views import FRONTAL_VIEWS, check_views, frontal_xrays
 from ._covid_chestxray import load_covid_chestxray
-from ._duplicates import find_duplicate_images
+from ._duplicates import (  # noqa: F401 - DuplicateImageWarning re-exported
+    DuplicateImageWarning, duplicate_warning, find_duplicate_images)
 from ._healthy import KERMANY, allocate, check_healthy_mix, healthy_pool
 
 COVID_SOURCE = "covid-chestxray"
 
 _COVID = re.compile(r"covid-?19", re.IGNORECASE)
-
-
-class DuplicateImageWarning(UserWarning):
-    """The same picture was found under two names or two patient ids.
-
-    The message is one short line of counts; ``details`` holds one row per
-    finding (a DataFrame with columns ``kind``: ``"same file"``, ``"same
-    picture"`` or ``"patient ids merged"``; ``path``, ``patientid``,
-    ``same_as``, ``same_as_patientid``, ``correlation`` and ``note``, the
-    finding in words).
-
-    Parameters
-    ----------
-    message : str
-        The one-line summary.
-    details : pandas.DataFrame, default=None
-        The findings, one per row.
-    """
-
-    def __init__(self, message, details=None):
-        super().__init__(message)
-        self.details = details
-
-    def __reduce__(self):
-        return type(self), (str(self), self.details)
-
-
-_DETAIL_COLUMNS = ["kind", "path", "patientid", "same_as", "same_as_patientid",
-                   "correlation", "note"]
-
-
-def _duplicate_warning(notes):
-    """One short line of counts; the findings, one per row, in ``details``."""
-    details = pd.DataFrame(notes, columns=_DETAIL_COLUMNS)
-    counts = details["kind"].value_counts()
-    parts = []
-    if counts.get("same file"):
-        parts.append(f"{counts['same file']} file(s) listed by several rows (counted once)")
-    if counts.get("same picture"):
-        parts.append(f"{counts['same picture']} picture(s) repeated under another patient id "
-                     "(kept once)")
-    if counts.get("patient ids merged"):
-        parts.append(f"{counts['patient ids merged']} patient id(s) merged")
-    message = (f"{COVID_SOURCE}: " + "; ".join(parts)
-               + ". The list: this warning's .details (a DataFrame), or "
-               "skcxr.datasets.find_duplicate_images")
-    return DuplicateImageWarning(message, details)
 
 
 def _duplicate_pairs(paths, threshold):
@@ -121,9 +75,14 @@ class _PatientLinks:
             self.parent[second] = first
 
 
-def _clean_covid_collection(covid_root, views, deduplicate, threshold, on_missing, say):
-    """Apply the study's rules to the COVID-19 collection; return the table and notes (dicts)."""
-    meta = load_covid_chestxray(covid_root, on_missing=on_missing)
+def _clean_covid_collection(covid_root, views, deduplicate, threshold, on_missing, say,
+                            meta=None):
+    """Apply the study's rules to the COVID-19 collection; return the table and notes (dicts).
+
+    ``meta``: the collection's metadata if the caller has read it already.
+    """
+    if meta is None:
+        meta = load_covid_chestxray(covid_root, on_missing=on_missing)
     say(f"{COVID_SOURCE}: {len(meta)} metadata rows")
     meta = frontal_xrays(meta, views, COVID_SOURCE)
     say(f"{COVID_SOURCE}: {len(meta)} X-ray rows with view in {list(views)}")
@@ -377,6 +336,16 @@ def make_covid_dataset(
     ... )  # doctest: +SKIP
     >>> print(summarize_dataset(table))  # doctest: +SKIP
     """
+    return _build_covid_dataset(
+        covid_root, pneumonia_root, views=views, balance=balance, healthy=healthy,
+        healthy_roots=healthy_roots, random_state=random_state, deduplicate=deduplicate,
+        duplicate_threshold=duplicate_threshold, on_missing=on_missing, verbose=verbose)
+
+
+def _build_covid_dataset(covid_root, pneumonia_root, *, views, balance, healthy, healthy_roots,
+                         random_state, deduplicate, duplicate_threshold, on_missing, verbose,
+                         meta=None):
+    """make_covid_dataset's work; ``meta``: the collection's metadata, if read already."""
     views = check_views(views)
     roots = _healthy_roots(pneumonia_root, healthy_roots)
     if balance:
@@ -387,9 +356,9 @@ def make_covid_dataset(
             print(f"[make_covid_dataset] {message}", flush=True)
 
     table, notes = _clean_covid_collection(
-        covid_root, views, deduplicate, duplicate_threshold, on_missing, say)
+        covid_root, views, deduplicate, duplicate_threshold, on_missing, say, meta=meta)
     if notes:
-        warnings.warn(_duplicate_warning(notes), stacklevel=caller_stacklevel())
+        warnings.warn(duplicate_warning(COVID_SOURCE, notes), stacklevel=caller_stacklevel())
     if balance:
         table = _add_healthy(table, healthy, roots, random_state, on_missing, say)
     table = table[TABLE_COLUMNS + ["split"]].reset_index(drop=True)
