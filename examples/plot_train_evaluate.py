@@ -58,9 +58,7 @@ import os
 import tempfile
 import time
 
-from skcxr._console import quiet_tensorflow
-
-quiet_tensorflow()  # no TensorFlow C++ start-up lines (TF_CPP_MIN_LOG_LEVEL=0 shows them)
+from skcxr._console import output_folder, quiet_tensorflow
 
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
@@ -210,14 +208,14 @@ def main(argv=None):
 
     from skcxr import make_default_pipeline
     from skcxr.datasets import summarize_dataset
-    from skcxr._console import output_folder
     from skcxr.metrics import classification_summary
 
     args = parse_args(argv)
     try:
         out = output_folder(args.output_dir, overwrite=args.overwrite, default=DEFAULT_OUTPUT)
-    except FileExistsError as exc:
+    except FileExistsError as exc:  # said before TensorFlow starts
         raise SystemExit(f"error: {exc}") from None
+    quiet_tensorflow()  # no TensorFlow C++ start-up lines (TF_CPP_MIN_LOG_LEVEL=0 shows them)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as workdir:
         print("[1/5] building the table")
