@@ -47,19 +47,51 @@ class EpochProgress(keras.callbacks.Callback):
         self.stream = stream
 
     def on_train_begin(self, logs=None):
+        """Note the epochs planned.
+
+        Parameters
+        ----------
+        logs : dict, default=None
+            Keras' logs (unused).
+        """
         self._epochs = self.params.get("epochs") if isinstance(self.params, dict) else None
         self._last_epoch = None
 
     def on_epoch_begin(self, epoch, logs=None):
+        """Start the epoch's clock.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch, counted from 0.
+        logs : dict, default=None
+            Keras' logs (unused).
+        """
         self._tic = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
+        """Print the epoch's line.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch, counted from 0.
+        logs : dict, default=None
+            Keras' logs of the epoch (``loss``, ``accuracy``, ``val_loss``, ...).
+        """
         seconds = time.perf_counter() - getattr(self, "_tic", time.perf_counter())
         self._last_epoch = epoch + 1
         line = format_epoch_line(self.name, epoch + 1, self._epochs, logs, seconds)
         print(line, file=self.stream or sys.stdout, flush=True)
 
     def on_train_end(self, logs=None):
+        """Say where early stopping stopped, and let go of the network.
+
+        Parameters
+        ----------
+        logs : dict, default=None
+            Keras' logs (unused).
+        """
         stopped = self._last_epoch is not None and self._epochs and self._last_epoch < self._epochs
         if stopped and getattr(self.model, "stop_training", False):
             print(f"[{self.name}] stopped early after epoch {self._last_epoch}",
