@@ -36,7 +36,8 @@ SLOW_MODULES = {
     "test_classifier_seeding.py", "test_distribute_strategy.py", "test_distributed.py",
     "test_docs.py", "test_examples.py", "test_explain.py", "test_features.py",
     "test_leave_one_source_out.py", "test_model_selection_integration.py",
-    "test_dicom_pipeline.py", "test_search_progress.py",
+    "test_dicom_pipeline.py", "test_search_progress.py", "test_classifier_params.py",
+    "test_set_output.py", "test_common.py",
 }
 
 
