@@ -128,9 +128,9 @@ def format_epoch_line(name, epoch, epochs, logs, seconds):
     Examples
     --------
     >>> from skcxr._progress import format_epoch_line
-    >>> format_epoch_line("CXRClassifier", 3, 20, {"loss": 0.41234, "accuracy": 0.8,
-    ...                   "val_loss": 0.5, "val_accuracy": 0.75}, 2.04)
-    '[CXRClassifier] epoch 3/20: loss 0.412, accuracy 0.800, val_loss 0.500, val_accuracy 0.750 (2.0 s)'
+    >>> format_epoch_line("CXRClassifier", 3, 20, {"accuracy": 0.8, "loss": 0.41234,
+    ...                   "val_loss": 0.5}, 2.04)
+    '[CXRClassifier] epoch 3/20: loss 0.412, accuracy 0.800, val_loss 0.500 (2.0 s)'
     """
     of = f"/{epochs}" if epochs else ""
     logs = {k: v for k, v in (logs or {}).items() if k != "learning_rate" and _is_number(v)}
