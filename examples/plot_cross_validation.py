@@ -36,9 +36,10 @@ import logging
 import os
 import tempfile
 import time
-from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from skcxr._console import quiet_tensorflow
+
+quiet_tensorflow()  # no TensorFlow C++ start-up lines (TF_CPP_MIN_LOG_LEVEL=0 shows them)
 # A fresh network per fold makes TensorFlow warn about retracing; harmless here.
 logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
@@ -47,12 +48,17 @@ import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, cross_validate
 
 QUICK_ENV = "SKCXR_EXAMPLE_QUICK"
+DEFAULT_OUTPUT = "skcxr_output"
 SCORERS = ("accuracy", "balanced_accuracy", "sensitivity", "specificity", "roc_auc")
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Patient-grouped cross-validation")
-    parser.add_argument("--output-dir", default="skcxr_output", help="where results go")
+    parser.add_argument("--output-dir", default=DEFAULT_OUTPUT,
+                        help="where results go (default: %(default)s; if it holds an earlier run, "
+                             "a new timestamped folder)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="write into --output-dir even if it holds an earlier run")
     parser.add_argument("--quick", action="store_true",
                         help=f"tiny synthetic run for tests (also set by ${QUICK_ENV}=1)")
     parser.add_argument("--covid-root", help="covid-chestxray folder (metadata.csv + images/)")
@@ -141,11 +147,15 @@ def save_chart(path, per_fold):
 
 def main(argv=None):
     """Cross-validate; return the per-fold table and the mean ± std table."""
+    from skcxr._console import output_folder
     from skcxr.metrics import get_scorers
+    from skcxr.model_selection import search_progress
 
     args = parse_args(argv)
-    out = Path(args.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out = output_folder(args.output_dir, overwrite=args.overwrite, default=DEFAULT_OUTPUT)
+    except FileExistsError as exc:
+        raise SystemExit(f"error: {exc}") from None
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as workdir:
         table = load_table(args, workdir)
@@ -154,9 +164,11 @@ def main(argv=None):
         cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=args.random_state)
         print(f"cross-validating {pipe.get_params()['classifier__architecture']} over {folds} "
               "folds grouped by patient ...")
-        scores = cross_validate(pipe, table["path"], table["label"], groups=table["patientid"],
-                                cv=cv, scoring=get_scorers(zero_division=0.0),
-                                n_jobs=args.n_jobs, verbose=1, error_score="raise")
+        with search_progress():  # one line per finished fold, with the time left
+            scores = cross_validate(
+                pipe, table["path"], table["label"], groups=table["patientid"], cv=cv,
+                scoring=get_scorers(zero_division=0.0), n_jobs=args.n_jobs,
+                error_score="raise", pre_dispatch="all")
 
     per_fold = pd.DataFrame({scorer: scores[f"test_{scorer}"] for scorer in SCORERS})
     per_fold["fit_s"] = scores["fit_time"]

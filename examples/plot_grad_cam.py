@@ -27,17 +27,25 @@ Usage::
 import argparse
 import os
 import tempfile
-from pathlib import Path
+
+from skcxr._console import quiet_tensorflow
+
+quiet_tensorflow()  # no TensorFlow C++ start-up lines (TF_CPP_MIN_LOG_LEVEL=0 shows them)
 
 import numpy as np
 from sklearn.model_selection import GroupShuffleSplit
 
 QUICK_ENV = "SKCXR_EXAMPLE_QUICK"
+DEFAULT_OUTPUT = "grad_cam_output"
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Grad-CAM heatmaps of a chest X-ray classifier")
-    parser.add_argument("--output-dir", default="grad_cam_output", help="where figures go")
+    parser.add_argument("--output-dir", default=DEFAULT_OUTPUT,
+                        help="where figures go (default: %(default)s; if it holds an earlier run, "
+                             "a new timestamped folder)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="write into --output-dir even if it holds an earlier run")
     parser.add_argument("--quick", action="store_true",
                         help=f"tiny synthetic run (also set by ${QUICK_ENV}=1)")
     parser.add_argument("--covid-root", help="covid-chestxray folder (metadata.csv + images/)")
@@ -129,11 +137,14 @@ def save_grid(path, images, heatmaps, p_covid, titles, suptitle):
 
 def main(argv=None):
     """Run the example; return the numbers it prints (a dict)."""
+    from skcxr._console import output_folder
     from skcxr.explain import central_mask, lung_focus
 
     args = parse_args(argv)
-    out = Path(args.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out = output_folder(args.output_dir, overwrite=args.overwrite, default=DEFAULT_OUTPUT)
+    except FileExistsError as exc:
+        raise SystemExit(f"error: {exc}") from None
     with tempfile.TemporaryDirectory() as workdir:
         table = load_table(args, workdir)
         split = GroupShuffleSplit(n_splits=1, test_size=0.25, random_state=args.random_state)

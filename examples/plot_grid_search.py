@@ -46,9 +46,10 @@ import logging
 import os
 import tempfile
 import time
-from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from skcxr._console import quiet_tensorflow
+
+quiet_tensorflow()  # no TensorFlow C++ start-up lines (TF_CPP_MIN_LOG_LEVEL=0 shows them)
 # A fresh network per fit makes TensorFlow warn about retracing; harmless here.
 logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
@@ -57,12 +58,17 @@ import pandas as pd
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 
 QUICK_ENV = "SKCXR_EXAMPLE_QUICK"
+DEFAULT_OUTPUT = "skcxr_output"
 REFIT_CHOICES = ("accuracy", "balanced_accuracy", "sensitivity", "specificity", "roc_auc")
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Patient-grouped grid search of the pipeline")
-    parser.add_argument("--output-dir", default="skcxr_output", help="where results go")
+    parser.add_argument("--output-dir", default=DEFAULT_OUTPUT,
+                        help="where results go (default: %(default)s; if it holds an earlier run, "
+                             "a new timestamped folder)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="write into --output-dir even if it holds an earlier run")
     parser.add_argument("--quick", action="store_true",
                         help=f"tiny synthetic run for tests (also set by ${QUICK_ENV}=1)")
     parser.add_argument("--covid-root", help="covid-chestxray folder (metadata.csv + images/)")
@@ -145,26 +151,19 @@ def results_table(search, refit):
     return table.sort_values(["rank", "fit_s"]).reset_index(drop=True), res
 
 
-def save_chart(path, res, refit):
+def save_chart(path, res, refit, data_name):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    order = np.argsort(res[f"rank_test_{refit}"].to_numpy(), kind="stable")
-    labels = [", ".join(f"{k.replace('classifier__', '')}={v}" for k, v in res["params"][i].items())
-              for i in order]
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(order) + 1.2))
-    ax.barh(np.arange(len(order)), res[f"mean_test_{refit}"].to_numpy()[order],
-            xerr=res[f"std_test_{refit}"].to_numpy()[order], color="tab:blue", alpha=0.8)
-    ax.set_yticks(np.arange(len(order)), labels, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1.05)
-    ax.set_xlabel(f"{refit} (mean ± std over patient-grouped folds)")
-    ax.set_title("grid search, best first")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    from skcxr.plotting import plot_search_results
+
+    ax = plot_search_results(res, metric=refit, param_prefix="classifier__",
+                             title=f"grid search on {data_name}, best first")
+    ax.figure.tight_layout()
+    ax.figure.savefig(path, dpi=100)
+    plt.close(ax.figure)
 
 
 def main(argv=None):
@@ -172,11 +171,15 @@ def main(argv=None):
     from joblib import Memory
 
     from skcxr import make_default_pipeline
+    from skcxr._console import output_folder
     from skcxr.metrics import classification_summary, get_scorers
+    from skcxr.model_selection import search_progress
 
     args = parse_args(argv)
-    out = Path(args.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out = output_folder(args.output_dir, overwrite=args.overwrite, default=DEFAULT_OUTPUT)
+    except FileExistsError as exc:
+        raise SystemExit(f"error: {exc}") from None
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as workdir:
         table = load_table(args, workdir)
@@ -193,11 +196,12 @@ def main(argv=None):
         cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=args.random_state)
         search = GridSearchCV(pipe, grid, scoring=get_scorers(zero_division=0.0),
                               refit=args.refit, cv=cv, n_jobs=args.n_jobs, verbose=1,
-                              error_score="raise")
+                              error_score="raise", pre_dispatch="all")
         n_fits = folds * int(np.prod([len(v) for v in grid.values()]))
         print(f"fitting {n_fits} pipelines ({fixed['classifier__architecture']}), "
               f"then refitting the best by {args.refit} ...")
-        search.fit(train["path"], train["label"], groups=train["patientid"])
+        with search_progress():  # one line per finished fit, with the time left
+            search.fit(train["path"], train["label"], groups=train["patientid"])
 
         sorted_table, res = results_table(search, args.refit)
         print(f"\ncandidates sorted by {args.refit} (mean ± std over {folds} "
@@ -215,7 +219,9 @@ def main(argv=None):
     print(f"\nthe refitted best model on the held-out patients:\n{summary}")
 
     sorted_table.to_csv(out / "grid_search_results.csv", index=False)
-    save_chart(out / "grid_search.png", res, args.refit)
+    data_name = "the real X-rays" if args.covid_root else "synthetic X-rays"
+    save_chart(out / "grid_search.png", res, args.refit,
+               f"{data_name} ({len(train)} training images)")
     print(f"\nsaved {out / 'grid_search_results.csv'} and {out / 'grid_search.png'}")
     print(f"total time {time.perf_counter() - start:.0f} s")
     return {"results": sorted_table, "search": search, "summary": summary}

@@ -37,9 +37,10 @@ import logging
 import os
 import tempfile
 import time
-from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from skcxr._console import quiet_tensorflow
+
+quiet_tensorflow()  # no TensorFlow C++ start-up lines (TF_CPP_MIN_LOG_LEVEL=0 shows them)
 logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 import numpy as np
@@ -47,12 +48,17 @@ import pandas as pd
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 
 QUICK_ENV = "SKCXR_EXAMPLE_QUICK"
+DEFAULT_OUTPUT = "skcxr_output"
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Patient-grouped grid search of the "
                                                  "pretrained pipeline")
-    parser.add_argument("--output-dir", default="skcxr_output", help="where results go")
+    parser.add_argument("--output-dir", default=DEFAULT_OUTPUT,
+                        help="where results go (default: %(default)s; if it holds an earlier run, "
+                             "a new timestamped folder)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="write into --output-dir even if it holds an earlier run")
     parser.add_argument("--quick", action="store_true",
                         help=f"tiny synthetic run for tests (also set by ${QUICK_ENV}=1)")
     parser.add_argument("--covid-root", help="covid-chestxray folder (metadata.csv + images/)")
@@ -122,37 +128,34 @@ def results_table(search):
     return table.sort_values(["rank", "fit_s"]).reset_index(drop=True), res
 
 
-def save_chart(path, res):
+def save_chart(path, res, data_name):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    order = np.argsort(res["rank_test_roc_auc"].to_numpy(), kind="stable")
-    labels = [", ".join(f"{k.split('__')[-1]}={v}" for k, v in res["params"][i].items())
-              for i in order]
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(order) + 1.2))
-    ax.barh(np.arange(len(order)), res["mean_test_roc_auc"].to_numpy()[order],
-            xerr=res["std_test_roc_auc"].to_numpy()[order], color="tab:green", alpha=0.8)
-    ax.set_yticks(np.arange(len(order)), labels, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1.05)
-    ax.set_xlabel("ROC AUC (mean ± std over patient-grouped folds)")
-    ax.set_title("pretrained pipeline grid search, best first")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    from skcxr.plotting import plot_search_results
+
+    ax = plot_search_results(res, metric="roc_auc",
+                             title=f"pretrained pipeline grid search on {data_name}, best first")
+    ax.figure.tight_layout()
+    ax.figure.savefig(path, dpi=100)
+    plt.close(ax.figure)
 
 
 def main(argv=None):
     """Run the search; return the sorted results, the search and the test summary."""
     from skcxr import make_pretrained_pipeline
+    from skcxr._console import output_folder
     from skcxr.features import clear_feature_cache, embedding_stats
     from skcxr.metrics import classification_summary, get_scorers
+    from skcxr.model_selection import search_progress
 
     args = parse_args(argv)
-    out = Path(args.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out = output_folder(args.output_dir, overwrite=args.overwrite, default=DEFAULT_OUTPUT)
+    except FileExistsError as exc:
+        raise SystemExit(f"error: {exc}") from None
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as workdir:
         table = load_table(args, workdir)
@@ -172,12 +175,13 @@ def main(argv=None):
     folds = args.folds or (2 if args.quick else 5)
     cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=args.random_state)
     search = GridSearchCV(pipe[2:], grid, scoring=get_scorers(zero_division=0.0),
-                          refit="roc_auc", cv=cv, error_score="raise")
+                          refit="roc_auc", cv=cv, error_score="raise", pre_dispatch="all")
     n_candidates = int(np.prod([len(v) for v in grid.values()]))
     print(f"fitting {n_candidates} candidates x {folds} patient-grouped folds ...")
     clear_feature_cache(models=False)
     search_start = time.perf_counter()
-    search.fit(images_train, train["label"], groups=train["patientid"])
+    with search_progress():  # one line per finished fit, with the time left
+        search.fit(images_train, train["label"], groups=train["patientid"])
     stats = embedding_stats()
     n_configs = int(np.prod([len(v) for k, v in grid.items() if k.startswith("embedder__")]))
     print(f"search took {time.perf_counter() - search_start:.1f} s; images run through the "
@@ -200,7 +204,9 @@ def main(argv=None):
     print(f"\nthe refitted best pipeline on the held-out patients:\n{summary}")
 
     sorted_table.to_csv(out / "pretrained_grid_search.csv", index=False)
-    save_chart(out / "pretrained_grid_search.png", res)
+    data_name = "the real X-rays" if args.covid_root else "synthetic X-rays"
+    save_chart(out / "pretrained_grid_search.png", res,
+               f"{data_name} ({len(train)} training images)")
     print(f"\nsaved {out / 'pretrained_grid_search.csv'} and {out / 'pretrained_grid_search.png'}")
     print(f"total time {time.perf_counter() - start:.0f} s")
     return {"results": sorted_table, "search": search, "summary": summary}

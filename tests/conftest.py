@@ -6,6 +6,12 @@
   ``../shared/weights``); same policy as the data.
 * ``synthetic_table``: a small table of synthetic X-ray PNGs written once per
   session by :func:`skcxr.datasets.make_synthetic_cxr`.
+
+The quick subset for local work, ``python -m pytest -m "not slow and not
+real_data"``, leaves out the tests marked ``slow``: those so marked in their
+module, and every test of the modules in :data:`SLOW_MODULES` (they train
+networks, build the docs or start TensorFlow in subprocesses). The full suite
+runs everything; pytest prints the slowest tests at the end (``--durations``).
 """
 
 import os
@@ -21,6 +27,25 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_WEIGHTS = REPO_ROOT.parent / "shared" / "weights"
 MOBILENET_V2_FILE = "mobilenet_v2_1.0_imagenet_notop.weights.h5"
+
+
+#: Test modules that train networks, build the docs or start TensorFlow in
+#: subprocesses: all their tests are ``slow`` (left out of the quick subset).
+SLOW_MODULES = {
+    "test_backbones.py", "test_classifier.py", "test_classifier_checks.py",
+    "test_classifier_seeding.py", "test_distribute_strategy.py", "test_distributed.py",
+    "test_docs.py", "test_examples.py", "test_explain.py", "test_features.py",
+    "test_leave_one_source_out.py", "test_model_selection_integration.py",
+    "test_dicom_pipeline.py", "test_search_progress.py", "test_classifier_params.py",
+    "test_set_output.py", "test_common.py",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    slow = pytest.mark.slow
+    for item in items:
+        if item.path.name in SLOW_MODULES:
+            item.add_marker(slow)
 
 
 def _real_data_root():

@@ -209,9 +209,25 @@ def test_find_duplicate_images(roots):
 def test_cleaning_rules(roots):
     with pytest.warns(DuplicateImageWarning) as record:
         table = make_covid_dataset(roots["covid"], balance=False)
-    message = str(record[0].message)
-    assert "c.png referenced by 2 rows" in message
-    assert "d_copy.jpg (covid-chestxray:7) is the picture d.png (covid-chestxray:6)" in message
+    warning = record[0]
+    # one short line, pointing at the caller's line, the findings in .details
+    message = str(warning.message)
+    assert "\n" not in message and len(message) < 300, message
+    assert "1 file(s) listed by several rows" in message
+    assert "1 picture(s) repeated under another patient id" in message
+    assert warning.filename == __file__
+    details = warning.message.details
+    notes = details["note"].tolist()
+    assert "c.png referenced by 2 rows (covid-chestxray:4, covid-chestxray:5)" in notes
+    assert "d_copy.jpg (covid-chestxray:7) is the picture d.png (covid-chestxray:6), r=1.000" \
+        in notes[1]
+    picture = details[details["kind"] == "same picture"].iloc[0]
+    assert os.path.basename(picture["path"]) == "d_copy.jpg"
+    assert os.path.basename(picture["same_as"]) == "d.png"
+    assert picture["correlation"] > 0.99
+    merged = details[details["kind"] == "patient ids merged"]
+    assert list(zip(merged["patientid"], merged["same_as_patientid"])) == [
+        ("covid-chestxray:7", "covid-chestxray:6")]
     assert list(table.columns) == CONTRACT + ["split"]
     # X-ray only, frontal only, each file once, each picture once
     assert _names(table) == ["a.png", "b.png", "c.png", "d.png", "e.png", "f.png", "g.png",
@@ -357,7 +373,8 @@ def test_real_data(data_root, choice):
     counts = table["label"].value_counts()
     assert counts["covid"] == counts["non-covid"] > 100
     # the known copies filed under two patient ids are reported and kept once
-    notes = " ".join(str(w.message) for w in record if w.category is DuplicateImageWarning)
+    notes = " ".join(" ".join(w.message.details["note"]) for w in record
+                     if w.category is DuplicateImageWarning)
     assert "16660_2_1.jpg (covid-chestxray:178) is the picture" in notes or choice != "kermany"
     names = set(table["path"].str.rsplit("/", n=1).str[-1])
     assert not {"16660_2_1.jpg", "case_72_RX-TORACE1.jpg"} & names

@@ -198,3 +198,16 @@ def test_an_undocumented_parameter_fails_a_build_with_the_docs_settings(tmp_path
     output = undocumented.stdout + undocumented.stderr
     assert undocumented.returncode != 0
     assert "PR01" in output and "'b'" in output and "tinydoc.add" in output
+
+
+def test_api_page_documents_fit_and_the_data_names_with_their_own_text(built_docs):
+    html, _, _ = built_docs
+    page = (html / "api.html").read_text(encoding="utf-8")
+    for method in ("fit", "partial_fit", "predict_proba"):
+        assert f'id="skcxr.CXRClassifier.{method}"' in page, method
+    # each constant's own text right after its signature, not str's docstring
+    for name, text in [("KERMANY_PNEUMONIA", "Pool name of the Kermany PNEUMONIA images"),
+                       ("MULTISOURCE_NEGATIVES", "The non-COVID pools of")]:
+        entry = page.split(f'id="skcxr.datasets.{name}"', 1)[1].split("</dd>", 1)[0]
+        assert text in entry, name
+        assert "str(object=" not in entry and "Create a new string" not in entry, name

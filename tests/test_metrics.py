@@ -1,5 +1,6 @@
 """Tests for skcxr.metrics against hand-computed confusion matrices."""
 
+import re
 import warnings
 
 import numpy as np
@@ -103,8 +104,10 @@ def test_only_negatives_everywhere_is_allowed_with_same_kind_pos_label():
     # pos_label 'covid' absent, but one string label: a legitimate all-negative test set
     y = [N, N, N]
     assert specificity_score(y, y) == 1.0
-    with pytest.warns(UndefinedMetricWarning, match="Recall is ill-defined"):
+    with pytest.warns(UndefinedMetricWarning, match="Recall is ill-defined") as record:
         assert sensitivity_score(y, y) == 0.0
+    # reported from this line, not from sklearn's validate_params wrapper
+    assert record[0].filename == __file__
     assert np.isnan(sensitivity_score(y, y, zero_division=np.nan))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -219,10 +222,14 @@ def test_summary_tables_hand_computed():
     assert isinstance(summary, ClassificationSummary)
     per_class = summary.per_class
     assert per_class.index.tolist() == [C, N]
-    assert per_class.columns.tolist() == ["precision", "recall", "f1-score", "support"]
+    assert per_class.columns.tolist() == ["precision", "recall", "f1-score", "support", "share"]
     # covid: TP=3, FP=2, FN=1; non-covid: TN=4, FN=1, FP=2
-    np.testing.assert_allclose(per_class.loc[C], [3 / 5, 3 / 4, 2 * 3 / (2 * 3 + 2 + 1), 0.4])
-    np.testing.assert_allclose(per_class.loc[N], [4 / 5, 4 / 6, 2 * 4 / (2 * 4 + 1 + 2), 0.6])
+    np.testing.assert_allclose(per_class.loc[C], [3 / 5, 3 / 4, 2 * 3 / (2 * 3 + 2 + 1), 4, 0.4])
+    np.testing.assert_allclose(per_class.loc[N], [4 / 5, 4 / 6, 2 * 4 / (2 * 4 + 1 + 2), 6, 0.6])
+    # support is a count, as in sklearn's classification_report, its share beside it
+    assert per_class["support"].dtype.kind == "i"
+    assert re.search(r"^covid\s+0\.60\s+0\.75\s+0\.67\s+4\s+40\.0%$", str(summary),
+                     flags=re.MULTILINE), str(summary)
     overall = summary.overall
     assert overall.index.tolist() == ["accuracy", "sensitivity", "specificity"]
     np.testing.assert_allclose(overall["value"], [7 / 10, 3 / 4, 4 / 6])
@@ -241,9 +248,9 @@ def test_summary_reproduces_study_tables():
     assert "Table 2: overall" in text
     lines = text.splitlines()
     covid_line = next(line for line in lines if line.startswith("covid"))
-    assert covid_line.split() == ["covid", "0.86", "0.88", "0.87", "49.5%"]
+    assert covid_line.split() == ["covid", "0.86", "0.88", "0.87", "50", "49.5%"]
     non_covid_line = next(line for line in lines if line.startswith("non-covid"))
-    assert non_covid_line.split() == ["non-covid", "0.88", "0.86", "0.87", "50.5%"]
+    assert non_covid_line.split() == ["non-covid", "0.88", "0.86", "0.87", "51", "50.5%"]
     assert "accuracy       0.8713" in text
     assert "sensitivity    0.8800" in text
     assert "specificity    0.8627" in text
@@ -342,7 +349,8 @@ def test_summary_single_class_and_integer_labels():
     summary = classification_summary([C, C, C, C], [C, C, N, C], classes=[C, N],
                                       n_bootstraps=50, zero_division=np.nan)
     assert summary.per_class.index.tolist() == [C, N]
-    assert summary.per_class.loc[N, "support"] == 0.0
+    assert summary.per_class.loc[N, "support"] == 0
+    assert summary.per_class.loc[N, "share"] == 0.0
     assert summary.overall.loc["sensitivity", "value"] == 0.75
     assert summary.overall.loc["specificity"].isna().all()
     assert "n/a" in str(summary)
@@ -350,7 +358,8 @@ def test_summary_single_class_and_integer_labels():
     d = classification_summary([1, 1, 0, 0], [1, 0, 0, 0], pos_label=1,
                                n_bootstraps=0).to_dict()
     assert d["sensitivity"] == 0.5 and d["specificity"] == 1.0
-    assert d["precision_1"] == 1.0 and d["recall_0"] == 1.0 and d["support_0"] == 0.5
+    assert d["precision_1"] == 1.0 and d["recall_0"] == 1.0 and d["support_0"] == 2
+    assert d["share_0"] == 0.5
     with pytest.raises(ValueError, match="pos_label='covid'"):
         classification_summary([1, 1, 0, 0], [1, 0, 0, 0])
 

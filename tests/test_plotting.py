@@ -22,6 +22,7 @@ from skcxr.plotting import (  # noqa: E402
     plot_history,
     plot_model,
     plot_roc_curve,
+    plot_search_results,
 )
 
 C, N = "covid", "non-covid"
@@ -113,8 +114,11 @@ def test_plot_confusion_matrix_counts_and_labels():
     ax = display.ax_
     assert [t.get_text() for t in ax.get_xticklabels()] == [C, N]
     assert sorted(t.get_text() for t in display.text_.ravel()) == ["1", "2", "3", "4"]
-    shares = plot_confusion_matrix(y_true, y_pred, normalize="true", labels=[N, C])
+    assert ax.get_title() == "Confusion matrix (10 images)"  # names the data by default
+    shares = plot_confusion_matrix(y_true, y_pred, normalize="true", labels=[N, C],
+                                   title="held-out patients (10 images)")
     np.testing.assert_allclose(shares.confusion_matrix, [[4 / 6, 2 / 6], [1 / 4, 3 / 4]])
+    assert shares.ax_.get_title() == "held-out patients (10 images)"
 
 
 def test_plot_roc_curve_uses_positive_class_scores():
@@ -127,14 +131,42 @@ def test_plot_roc_curve_uses_positive_class_scores():
     labels = [line.get_label() for line in display.ax_.get_lines()]
     assert any(label.startswith("CNN") and "AUC" in label for label in labels)
     assert len(display.ax_.get_lines()) == 2  # curve + chance level
+    assert display.ax_.get_title() == "ROC curve of covid (60 images)"
     # predict_proba with columns [non-covid, covid] gives the same curve
     proba = np.column_stack([1 - p_covid, p_covid])
-    display2 = plot_roc_curve(y_true, proba, classes=[N, C], plot_chance_level=False)
+    display2 = plot_roc_curve(y_true, proba, classes=[N, C], plot_chance_level=False,
+                              title="site A")
+    assert display2.ax_.get_title() == "site A"
     assert display2.roc_auc == pytest.approx(expected)
     np.testing.assert_allclose(display2.tpr, display.tpr)
     assert len(display2.ax_.get_lines()) == 1
     with pytest.raises(ValueError, match="classes=estimator.classes_"):
         plot_roc_curve(y_true, proba)
+
+
+def test_plot_search_results_zooms_to_the_candidates_best_first():
+    results = {
+        "params": [{"clf__C": c, "clf__penalty": "l2"} for c in (0.01, 0.1, 1.0)],
+        "mean_test_roc_auc": [0.930, 0.940, 0.935],
+        "std_test_roc_auc": [0.004, 0.003, 0.002],
+        "rank_test_roc_auc": [3, 1, 2],
+    }
+    ax = plot_search_results(results, metric="roc_auc", title="3 values of C")
+    low, high = ax.get_xlim()
+    # 0.93 and 0.94 are far apart on this axis: it spans the candidates, not [0, 1]
+    assert 0.90 < low < 0.926 and 0.944 < high < 0.96
+    assert (0.940 - 0.930) / (high - low) > 0.3
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "C=0.1, penalty=l2", "C=1.0, penalty=l2", "C=0.01, penalty=l2"]
+    points = ax.get_lines()[0]  # the dots (then the error bars' caps)
+    np.testing.assert_allclose(points.get_xdata(), [0.940, 0.935, 0.930])  # best first
+    assert ax.get_title() == "3 values of C"
+    # never beyond [0, 1], and a wide spread is shown whole
+    ax = plot_search_results({**results, "mean_test_roc_auc": [0.2, 0.99, 0.6]},
+                             metric="roc_auc")
+    assert ax.get_xlim()[1] == 1.0 and ax.get_xlim()[0] < 0.2 - 0.004
+    with pytest.raises(ValueError, match=r"lacks.*holds: \['roc_auc'\]"):
+        plot_search_results(results, metric="accuracy")
 
 
 def test_model_summary_and_plot_model_errors_without_keras():

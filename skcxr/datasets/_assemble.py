@@ -12,19 +12,17 @@ from PIL import Image
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from .._stack import caller_stacklevel
 from ._base import TABLE_COLUMNS, check_root, prefix_ids
 from ._views import FRONTAL_VIEWS, check_views, frontal_xrays
 from ._covid_chestxray import load_covid_chestxray
-from ._duplicates import find_duplicate_images
+from ._duplicates import (  # noqa: F401 - DuplicateImageWarning re-exported
+    DuplicateImageWarning, duplicate_warning, find_duplicate_images)
 from ._healthy import KERMANY, allocate, check_healthy_mix, healthy_pool
 
 COVID_SOURCE = "covid-chestxray"
 
 _COVID = re.compile(r"covid-?19", re.IGNORECASE)
-
-
-class DuplicateImageWarning(UserWarning):
-    """The same picture was found under two names or two patient ids."""
 
 
 def _duplicate_pairs(paths, threshold):
@@ -79,7 +77,7 @@ class _PatientLinks:
 
 def _clean_covid_collection(covid_root, views, deduplicate, threshold, on_missing, say,
                             meta=None):
-    """Apply the study's rules to the COVID-19 collection; return the table and notes.
+    """Apply the study's rules to the COVID-19 collection; return the table and notes (dicts).
 
     ``meta``: the collection's metadata if the caller has read it already.
     """
@@ -108,7 +106,11 @@ def _clean_covid_collection(covid_root, views, deduplicate, threshold, on_missin
         ids = list(dict.fromkeys(group["patientid"]))
         for pid in ids[1:]:
             links.link(ids[0], pid)
-        notes.append(f"{Path(path).name} referenced by {len(group)} rows ({', '.join(ids)})")
+        notes.append({
+            "kind": "same file", "path": group["path"].iloc[0], "patientid": ids[0],
+            "same_as": group["path"].iloc[0],
+            "same_as_patientid": ", ".join(ids[1:]) or ids[0], "correlation": 1.0,
+            "note": f"{Path(path).name} referenced by {len(group)} rows ({', '.join(ids)})"})
     table = table[~repeated.to_numpy()].reset_index(drop=True)
     # rule: the same picture under different patient ids is kept once
     if deduplicate and len(table) > 1:
@@ -124,15 +126,19 @@ def _clean_covid_collection(covid_root, views, deduplicate, threshold, on_missin
                 drop.add(j)
                 clash = "" if table.at[i, "label"] == table.at[j, "label"] else (
                     f", labels differ: kept {table.at[i, 'label']}")
-                notes.append(
-                    f"{Path(table.at[j, 'path']).name} ({pid_j}) is the picture "
-                    f"{Path(table.at[i, 'path']).name} ({pid_i}), r={r:.3f}{clash}"
-                )
+                notes.append({
+                    "kind": "same picture", "path": table.at[j, "path"], "patientid": pid_j,
+                    "same_as": table.at[i, "path"], "same_as_patientid": pid_i,
+                    "correlation": float(r),
+                    "note": f"{Path(table.at[j, 'path']).name} ({pid_j}) is the picture "
+                            f"{Path(table.at[i, 'path']).name} ({pid_i}), r={r:.3f}{clash}"})
         table = table.drop(index=sorted(drop)).reset_index(drop=True)
     merged = {pid: links.find(pid) for pid in table["patientid"].unique()}
     merged = {a: b for a, b in merged.items() if a != b}
     if merged:
-        notes.append("patient ids merged: " + ", ".join(f"{a}->{b}" for a, b in merged.items()))
+        notes += [{"kind": "patient ids merged", "path": None, "patientid": a, "same_as": None,
+                   "same_as_patientid": b, "correlation": None,
+                   "note": f"patient id {a} merged into {b}"} for a, b in merged.items()]
         table["patientid"] = table["patientid"].replace(merged)
     return table, notes
 
@@ -170,7 +176,7 @@ def _add_healthy(table, healthy, roots, random_state, on_missing, say):
     if need < 0:
         warnings.warn(
             f"{-need} more non-covid than covid images: adding healthy images cannot "
-            "balance the classes; none added", UserWarning, stacklevel=3)
+            "balance the classes; none added", UserWarning, stacklevel=caller_stacklevel())
     if need <= 0:
         return table
     counts = allocate(need, fractions)
@@ -352,9 +358,7 @@ def _build_covid_dataset(covid_root, pneumonia_root, *, views, balance, healthy,
     table, notes = _clean_covid_collection(
         covid_root, views, deduplicate, duplicate_threshold, on_missing, say, meta=meta)
     if notes:
-        warnings.warn(
-            f"{COVID_SOURCE}: {len(notes)} duplicate note(s): " + "; ".join(notes),
-            DuplicateImageWarning, stacklevel=2)
+        warnings.warn(duplicate_warning(COVID_SOURCE, notes), stacklevel=caller_stacklevel())
     if balance:
         table = _add_healthy(table, healthy, roots, random_state, on_missing, say)
     table = table[TABLE_COLUMNS + ["split"]].reset_index(drop=True)

@@ -6,6 +6,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._stack import caller_stacklevel
+
 #: Columns every assembled table carries, in this order (see the team contract).
 TABLE_COLUMNS = ["path", "label", "patientid", "source", "view", "finding", "sex", "age"]
 
@@ -71,7 +73,8 @@ def handle_missing_files(table, on_missing, where):
     msg = f"{n_missing} of {len(table)} image file(s) listed in {where} are missing, e.g. {first}"
     if on_missing == "raise":
         raise FileNotFoundError(msg + "; pass on_missing='warn' to drop those rows")
-    warnings.warn(msg + f"; dropped those {n_missing} row(s)", UserWarning, stacklevel=3)
+    warnings.warn(msg + f"; dropped those {n_missing} row(s)", UserWarning,
+                  stacklevel=caller_stacklevel())
     return table.loc[exists].reset_index(drop=True)
 
 
@@ -100,6 +103,6 @@ def prefix_ids(source, ids, *, paths=None, where=None):
             f"patientid{', e.g. ' + shown if shown else ''}; each gets its own patient id "
             f"('{source}:unknown-<row>'), so a grouped split treats them as different "
             "patients: fill in their patientid to keep one patient's images together",
-            UserWarning, stacklevel=3,
+            UserWarning, stacklevel=caller_stacklevel(),
         )
     return out

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import validate_params
 
+from .._stack import caller_stacklevel
 from ..preprocessing._dicom_io import dicom_problem, looks_like_dicom, read_dicom_dataset
 from ..preprocessing._errors import ImageReadError
 from ._assemble import FRONTAL_VIEWS
@@ -255,7 +256,7 @@ def load_dicom_folder(
         warnings.warn(
             f"load_dicom_folder: kept {len(rows)} of {len(files)} file(s) under {root}; "
             f"skipped {len(skipped)}: {counts} (return_skipped=True lists them)",
-            UserWarning, stacklevel=2)
+            UserWarning, stacklevel=caller_stacklevel())
     table = pd.DataFrame(rows)
     table["patientid"] = _patient_ids(table, source)
     table["label"] = _labels(table, labels, label_key, root)
@@ -278,7 +279,7 @@ def _patient_ids(table, source):
             f"{table.loc[missing, 'path'].iloc[0]}; each study got its own patient id "
             f"'{source}:unknown:<StudyInstanceUID>' (files of one patient may then be split "
             "apart)",
-            UserWarning, stacklevel=3)
+            UserWarning, stacklevel=caller_stacklevel())
     return f"{source}:" + ids.astype(str)
 
 
@@ -299,5 +300,5 @@ def _labels(table, labels, label_key, root):
             f"load_dicom_folder: {int(found.isna().sum())} of {len(table)} image(s) have "
             f"no label in labels (by {label_key}), e.g. {keys[found.isna()].iloc[0]!r}; "
             "their label is NaN",
-            UserWarning, stacklevel=3)
+            UserWarning, stacklevel=caller_stacklevel())
     return found.to_numpy(dtype=object)

@@ -105,3 +105,50 @@ def find_duplicate_images(paths, *, threshold=0.97, thumbnail_size=32):
         "second_path": [paths[j] for j in second],
         "correlation": np.clip(corr[first, second], -1.0, 1.0).round(4),
     }, columns=columns)
+
+
+class DuplicateImageWarning(UserWarning):
+    """The same picture was found under two names or two patient ids.
+
+    The message is one short line of counts; ``details`` holds one row per
+    finding (a DataFrame with columns ``kind``: ``"same file"``, ``"same
+    picture"`` or ``"patient ids merged"``; ``path``, ``patientid``,
+    ``same_as``, ``same_as_patientid``, ``correlation`` and ``note``, the
+    finding in words).
+
+    Parameters
+    ----------
+    message : str
+        The one-line summary.
+    details : pandas.DataFrame, default=None
+        The findings, one per row.
+    """
+
+    def __init__(self, message, details=None):
+        super().__init__(message)
+        self.details = details
+
+    def __reduce__(self):
+        return type(self), (str(self), self.details)
+
+
+_DETAIL_COLUMNS = ["kind", "path", "patientid", "same_as", "same_as_patientid",
+                   "correlation", "note"]
+
+
+def duplicate_warning(source, notes):
+    """One short line of counts; the findings, one per row, in ``details``."""
+    details = pd.DataFrame(notes, columns=_DETAIL_COLUMNS)
+    counts = details["kind"].value_counts()
+    parts = []
+    if counts.get("same file"):
+        parts.append(f"{counts['same file']} file(s) listed by several rows (counted once)")
+    if counts.get("same picture"):
+        parts.append(f"{counts['same picture']} picture(s) repeated under another patient id "
+                     "(kept once)")
+    if counts.get("patient ids merged"):
+        parts.append(f"{counts['patient ids merged']} patient id(s) merged")
+    message = (f"{source}: " + "; ".join(parts)
+               + ". The list: this warning's .details (a DataFrame), or "
+               "skcxr.datasets.find_duplicate_images")
+    return DuplicateImageWarning(message, details)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import StrOptions, validate_params
 
+from .._stack import caller_stacklevel
 from ._base import LABELS, TABLE_COLUMNS, check_root, read_metadata
 
 #: Columns ``metadata.csv`` must have; ``finding, view, patientid, source,
@@ -148,7 +149,7 @@ def load_xray_folder(root, *, source=None, missing_patientid="raise", on_missing
                f"are missing, e.g. {first}")
         if on_missing == "raise":
             raise FileNotFoundError(msg + "; fix the paths or pass on_missing='warn' to drop them")
-        warnings.warn(msg + "; dropped those rows", UserWarning, stacklevel=2)
+        warnings.warn(msg + "; dropped those rows", UserWarning, stacklevel=caller_stacklevel())
         table = table.loc[exists].reset_index(drop=True)
     # patient ids
     if "patientid" not in table.columns:
@@ -167,7 +168,7 @@ def load_xray_folder(root, *, source=None, missing_patientid="raise", on_missing
         warnings.warn(
             f"{csv}, column 'patientid': {int(no_id.sum())} row(s) without a patient id got a "
             "per-image id (the file's stem): correct only if each image is a different person",
-            DerivedPatientIdWarning, stacklevel=2)
+            DerivedPatientIdWarning, stacklevel=caller_stacklevel())
     table["patientid"] = [
         f"{s}:{str(p).strip()}" for s, p in zip(table["source"], table["patientid"])]
     for column in _OPTIONAL_COLUMNS:

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import StrOptions, validate_params
 
+from .._stack import caller_stacklevel
 from ._base import check_root, handle_missing_files, prefix_ids, read_metadata
 from ._pneumonia import load_pneumonia_folders
 
@@ -101,7 +102,7 @@ def healthy_pool(source, root, *, on_missing="raise", listing=None):
                 f"{source}: {int((~healthy).sum())} of {len(table)} image(s) are not labelled "
                 f"healthy ({'/'.join(HEALTHY_FINDINGS)}) and are not used as healthy images, "
                 f"e.g. {', '.join(table.loc[~healthy, 'path'].head(3))}",
-                UserWarning, stacklevel=3,
+                UserWarning, stacklevel=caller_stacklevel(),
             )
         table = table[healthy].copy()
         table["split"] = table["split"] if "split" in table.columns else np.nan

@@ -25,6 +25,8 @@ from sklearn.utils._response import _get_response_values
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import _check_sample_weight
 
+from .._stack import caller_stacklevel
+
 __all__ = ["sensitivity_score", "specificity_score"]
 
 #: Constraint of ``pos_label`` (a label: string, number or bool).
@@ -79,7 +81,7 @@ def _zero_division_value(value, zero_division, name, pos_label):
             f"Recall is ill-defined and being set to 0.0 due to no true samples: the "
             f"{name} is undefined, y_true holds no {cases} case (pos_label={pos_label!r}). "
             "Use `zero_division` parameter to control this behavior.",
-            UndefinedMetricWarning, stacklevel=3,
+            UndefinedMetricWarning, stacklevel=caller_stacklevel(),
         )
         return 0.0
     return float(zero_division)

@@ -19,7 +19,7 @@ from ._classification import (
 
 __all__ = ["ClassificationSummary", "classification_summary"]
 
-_PER_CLASS_COLUMNS = ["precision", "recall", "f1-score", "support"]
+_PER_CLASS_COLUMNS = ["precision", "recall", "f1-score", "support", "share"]
 _CI_COLUMNS = ["value", "ci_lower", "ci_upper"]
 
 
@@ -73,8 +73,9 @@ class ClassificationSummary:
     ----------
     per_class : pandas.DataFrame
         Index: the class labels, positive first. Columns ``precision``,
-        ``recall``, ``f1-score`` and ``support`` (share of the test set in
-        [0, 1]; printed as a percentage, as in the study's Table 1).
+        ``recall``, ``f1-score``, ``support`` (the number of test images of
+        the class, as in sklearn) and ``share`` (support over all test images,
+        in [0, 1]; printed as a percentage, as in the study's Table 1).
     overall : pandas.DataFrame
         Index ``accuracy``, ``sensitivity``, ``specificity`` (and ``roc_auc``
         when scores were given); columns ``value``, ``ci_lower``,
@@ -102,8 +103,8 @@ class ClassificationSummary:
     ...     ["covid", "non-covid", "non-covid", "non-covid"], n_bootstraps=0)
     >>> float(summary.overall.loc["sensitivity", "value"])
     0.5
-    >>> summary.per_class["support"].tolist()
-    [0.5, 0.5]
+    >>> summary.per_class["support"].tolist(), summary.per_class["share"].tolist()
+    ([2, 2], [0.5, 0.5])
     """
 
     def __init__(self, per_class, overall, confusion_matrix, *, pos_label,
@@ -126,7 +127,8 @@ class ClassificationSummary:
                 "precision": "{:.2f}".format,
                 "recall": "{:.2f}".format,
                 "f1-score": "{:.2f}".format,
-                "support": "{:.1%}".format,
+                "support": "{:d}".format,
+                "share": "{:.1%}".format,
             }
         )
         header2 = "Table 2: overall"
@@ -174,7 +176,8 @@ class ClassificationSummary:
             out[f"{metric}_ci_upper"] = float(row["ci_upper"])
         for label, row in self.per_class.iterrows():
             for column in _PER_CLASS_COLUMNS:
-                out[f"{column}_{label}"] = float(row[column])
+                cast = int if column == "support" else float
+                out[f"{column}_{label}"] = cast(row[column])
         return out
 
     def to_frame(self, name=None):
@@ -224,8 +227,9 @@ def classification_summary(
 ):
     """Per-class and overall results of a binary classifier, as in the study.
 
-    Table 1 holds precision, recall, F1 and support (share of the test set)
-    per class; Table 2 accuracy, sensitivity, specificity and, given scores,
+    Table 1 holds precision, recall, F1, support (a count of images) and its
+    share of the test set per class; Table 2 accuracy, sensitivity,
+    specificity and, given scores,
     ROC AUC, each with a percentile bootstrap confidence interval. Point
     values come from :mod:`sklearn.metrics`.
 
@@ -279,9 +283,9 @@ def classification_summary(
     >>> summary = classification_summary(y_true, y_pred, y_score, n_bootstraps=200)
     >>> print(summary)
     Table 1: per class (8 test images)
-              precision    recall  f1-score   support
-    covid          0.75      0.75      0.75     50.0%
-    non-covid      0.75      0.75      0.75     50.0%
+              precision    recall  f1-score   support     share
+    covid          0.75      0.75      0.75         4     50.0%
+    non-covid      0.75      0.75      0.75         4     50.0%
     <BLANKLINE>
     Table 2: overall (95% CI: percentile bootstrap, 200 resamples of 8 images)
                     value  ci_lower  ci_upper
@@ -314,7 +318,7 @@ def classification_summary(
     )
     per_class = pd.DataFrame(
         {"precision": precision, "recall": recall, "f1-score": f1,
-         "support": support / n_samples},
+         "support": support.astype(int), "share": support / n_samples},
         index=pd.Index(rows, name="class"),
     )
     confusion = pd.crosstab(

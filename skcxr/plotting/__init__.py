@@ -8,6 +8,7 @@ from ._evaluation import plot_confusion_matrix, plot_roc_curve
 from ._grad_cam import plot_grad_cam
 from ._history import plot_history
 from ._model import model_summary, plot_model
+from ._search import plot_search_results
 
 __all__ = [
     "model_summary",
@@ -16,4 +17,5 @@ __all__ = [
     "plot_history",
     "plot_model",
     "plot_roc_curve",
+    "plot_search_results",
 ]

@@ -6,7 +6,8 @@ from ._base import require_matplotlib
 __all__ = ["plot_confusion_matrix", "plot_roc_curve"]
 
 
-def plot_confusion_matrix(y_true, y_pred, *, labels=None, normalize=None, ax=None, **kwargs):
+def plot_confusion_matrix(y_true, y_pred, *, labels=None, normalize=None, title=None, ax=None,
+                          **kwargs):
     """Plot the confusion matrix (sklearn's :class:`~sklearn.metrics.ConfusionMatrixDisplay`).
 
     Parameters
@@ -21,6 +22,9 @@ def plot_confusion_matrix(y_true, y_pred, *, labels=None, normalize=None, ax=Non
     normalize : {"true", "pred", "all"}, default=None
         Show shares instead of counts (``"true"``: rows sum to 1, so the
         diagonal holds sensitivity and specificity).
+    title : str, default=None
+        Title of the plot: name the data, e.g. ``"held-out patients (210
+        images)"``; by default ``"Confusion matrix (<n> images)"``.
     ax : matplotlib Axes, default=None
         Axes to draw into; a new figure by default.
     **kwargs
@@ -42,17 +46,23 @@ def plot_confusion_matrix(y_true, y_pred, *, labels=None, normalize=None, ax=Non
     ...                                 ["covid", "non-covid", "non-covid"])
     >>> display.confusion_matrix.tolist()
     [[1, 1], [0, 1]]
+    >>> display.ax_.get_title()
+    'Confusion matrix (3 images)'
     """
     require_matplotlib("skcxr.plotting.plot_confusion_matrix")
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    return ConfusionMatrixDisplay.from_predictions(
+    display = ConfusionMatrixDisplay.from_predictions(
         y_true, y_pred, labels=labels, normalize=normalize, ax=ax, **kwargs
     )
+    if title is None:
+        title = f"Confusion matrix ({len(y_true)} images)"
+    display.ax_.set_title(title)
+    return display
 
 
 def plot_roc_curve(
-    y_true, y_score, *, pos_label="covid", classes=None, name=None, ax=None,
+    y_true, y_score, *, pos_label="covid", classes=None, name=None, title=None, ax=None,
     plot_chance_level=True, **kwargs,
 ):
     """Plot the ROC curve of the positive class (sklearn's :class:`~sklearn.metrics.RocCurveDisplay`).
@@ -71,6 +81,9 @@ def plot_roc_curve(
         Column order of a 2-D ``y_score``, e.g. ``estimator.classes_``.
     name : str, default=None
         Name of the curve in the legend (the AUC is appended).
+    title : str, default=None
+        Title of the plot: name the data, e.g. ``"held-out patients (210
+        images)"``; by default ``"ROC curve of <pos_label> (<n> images)"``.
     ax : matplotlib Axes, default=None
         Axes to draw into; a new figure by default.
     plot_chance_level : bool, default=True
@@ -92,12 +105,18 @@ def plot_roc_curve(
     ...                          [0.9, 0.2, 0.4, 0.6], name="CNN")
     >>> float(display.roc_auc)
     0.75
+    >>> display.ax_.get_title()
+    'ROC curve of covid (4 images)'
     """
     require_matplotlib("skcxr.plotting.plot_roc_curve")
     from sklearn.metrics import RocCurveDisplay
 
     scores = _positive_scores(y_score, pos_label=pos_label, classes=classes)
-    return RocCurveDisplay.from_predictions(
+    display = RocCurveDisplay.from_predictions(
         y_true, scores, pos_label=pos_label, name=name, ax=ax,
         plot_chance_level=plot_chance_level, **kwargs,
     )
+    if title is None:
+        title = f"ROC curve of {pos_label} ({len(scores)} images)"
+    display.ax_.set_title(title)
+    return display
