@@ -15,8 +15,9 @@ The README's main job. It runs the study's pipeline end to end with skcxr:
    F1 and support; accuracy, sensitivity, specificity and ROC AUC with
    confidence intervals from a bootstrap over patients), plus accuracy per
    source;
-5. save the model (the fitted pipeline as ``model.joblib``, the bare Keras
-   network as ``model.keras``) and the plots: training curves
+5. save the model (the fitted pipeline as ``model.skops``, the safe format
+   ``skcxr predict`` loads, and ``model.joblib``; the bare Keras network as
+   ``model.keras``) and the plots: training curves
    (``history.png``), confusion matrix, ROC curve, and the network's layers as
    text (``model_summary.txt``), all in ``--output-dir``.
 
@@ -77,6 +78,12 @@ def parse_args(argv=None):
                         help="write into --output-dir even if it holds an earlier run")
     parser.add_argument("--quick", action="store_true",
                         help=f"tiny synthetic run for tests (also set by ${QUICK_ENV}=1)")
+    parser.add_argument("--data-root",
+                        help="data folder holding covid-chestxray/ and the non-COVID sources "
+                             "(e.g. ../shared/data): trains on the default, multi-source table")
+    parser.add_argument("--study-table", action="store_true",
+                        help="with --data-root: the 2020 study's table (healthy = Kermany's "
+                             "children) instead; reproduces the study, not a recommendation")
     parser.add_argument("--covid-root", help="covid-chestxray folder (metadata.csv + images/)")
     parser.add_argument("--pneumonia-root",
                         help="Kermany {train,test}/{NORMAL,PNEUMONIA} folder (pediatric healthy)")
@@ -93,6 +100,11 @@ def parse_args(argv=None):
     parser.add_argument("--random-state", type=int, default=0)
     args = parser.parse_args(argv)
     args.quick = args.quick or os.environ.get(QUICK_ENV, "") not in ("", "0")
+    if args.data_root and args.covid_root:
+        parser.error("pass either --data-root or --covid-root (with its healthy folders)")
+    if args.study_table and not args.data_root:
+        parser.error("--study-table goes with --data-root")
+    args.real = bool(args.data_root or args.covid_root)
     if (args.pneumonia_root or args.adult_normal_root) and not args.covid_root:
         parser.error("--pneumonia-root / --adult-normal-root need --covid-root")
     if args.covid_root and not (args.pneumonia_root or args.adult_normal_root):
@@ -114,8 +126,14 @@ def healthy_mix(args):
 
 def load_table(args, workdir):
     """Step 1: the labelled table, from the real folders or synthetic X-rays."""
-    from skcxr.datasets import make_covid_dataset, make_synthetic_cxr
+    from skcxr.datasets import (
+        make_covid_dataset, make_covid_dataset_from_root, make_synthetic_cxr)
 
+    if args.data_root:
+        recipe = "study" if args.study_table else "multisource"
+        print(f"table: make_covid_dataset_from_root({args.data_root!r}, recipe={recipe!r})")
+        return make_covid_dataset_from_root(args.data_root, recipe=recipe,
+                                            random_state=args.random_state)
     if args.covid_root:
         healthy, roots = healthy_mix(args)
         print(f"healthy images from: {healthy}")
@@ -125,7 +143,7 @@ def load_table(args, workdir):
     n = args.n_images or (48 if args.quick else 400)
     size = 64
     print(f"synthetic data: {n} images of {size} px in a temporary folder "
-          "(pass --covid-root / --pneumonia-root for the real X-rays)")
+          "(pass --data-root ../shared/data for the real X-rays)")
     return make_synthetic_cxr(n, workdir, image_size=size, random_state=args.random_state)
 
 
@@ -157,7 +175,7 @@ def pipeline_params(args):
                       classifier__epochs=2, classifier__batch_size=8,
                       classifier__augmentation=None, classifier__validation_split=0.2,
                       classifier__early_stopping=None)
-    elif not args.covid_root:
+    elif not args.real:
         # keep the epoch of lowest val_loss: on 360 images five_block's BatchNorm
         # statistics swing from epoch to epoch (val accuracy 0.5-1.0, measured),
         # and the last epoch alone predicted one class for random_state=0
@@ -255,18 +273,22 @@ def main(argv=None):
             correct = (y_pred[rows] == y_true[rows]).mean()
             print(f"  {source:<22} {correct:.3f}  (n={len(rows)})")
 
-    model_path, keras_path = out / "model.joblib", out / "model.keras"
-    joblib.dump(pipe, model_path)
+    from skcxr import save_model
+
+    model_path, pickle_path, keras_path = (out / "model.skops", out / "model.joblib",
+                                           out / "model.keras")
+    save_model(pipe, model_path)  # the safe format skcxr predict loads
+    joblib.dump(pipe, pickle_path)
     clf.save_model(keras_path)
     (out / "summary.txt").write_text(str(summary) + "\n")
     (out / "summary.json").write_text(json.dumps(summary.to_dict(), indent=2) + "\n")
-    written = [model_path, keras_path, out / "summary.txt", out / "summary.json"]
-    data = (" + ".join(sorted(test["source"].unique())) if args.covid_root
+    written = [model_path, pickle_path, keras_path, out / "summary.txt", out / "summary.json"]
+    data = (" + ".join(sorted(test["source"].unique())) if args.real
             else "synthetic X-rays")
     data_name = f"{data}\n{len(test)} held-out images of {test['patientid'].nunique()} patients"
     written += save_plots(out, pipe, y_true, y_pred, proba, classes, data_name)
     print(f"\nsaved to {out}/: " + ", ".join(p.name for p in written))
-    print(f"classify new images with: python examples/predict.py --model {model_path} IMAGE ...")
+    print(f"classify new images with: skcxr predict {model_path} IMAGE_OR_FOLDER ...")
     print(f"total time {time.perf_counter() - start:.0f} s")
     return {"summary": summary, "files": written, "table": table, "test": test}
 

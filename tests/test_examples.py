@@ -115,8 +115,8 @@ def test_plot_train_evaluate(trained_run):
     # quiet: no TensorFlow C++ start-up line, no retracing warning
     assert not CPP_LOG_LINE.search(stderr), stderr[:2000]
     assert_study_tables(stdout)
-    for name in ("model.joblib", "model.keras", "summary.txt", "summary.json", "history.png",
-                 "confusion_matrix.png", "roc_curve.png", "model_summary.txt"):
+    for name in ("model.skops", "model.joblib", "model.keras", "summary.txt", "summary.json",
+                 "history.png", "confusion_matrix.png", "roc_curve.png", "model_summary.txt"):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
     numbers = json.loads((out / "summary.json").read_text())
     assert numbers["n_samples"] == sizes["test"][0]
