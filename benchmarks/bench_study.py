@@ -264,6 +264,8 @@ def main():
     parser.add_argument("--grouped-repeats", type=int, default=1,
                         help="repeats of the patient-grouped 5-fold split (5 fits each)")
     parser.add_argument("--print-only", action="store_true", help="report the cached fits only")
+    parser.add_argument("--reverse", action="store_true",
+                        help="fit in reverse order (a second worker sharing the cache)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: 32 px, 1 epoch, 1 split each, cache in <cache>_quick")
     args = parser.parse_args()
@@ -279,8 +281,9 @@ def main():
     order = splits(table, args.seeds, args.grouped_repeats)
     if args.quick:
         order = order[:2]
+    run_order = order[::-1] if args.reverse else order
     start = time.perf_counter()
-    results = run(table, held, cache, order, args.print_only, params)
+    results = run(table, held, cache, run_order, args.print_only, params)
     print(f"({len(results)} fits, wall {time.perf_counter() - start:.0f} s)")
     report(table, held, results)
 
