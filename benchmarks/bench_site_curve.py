@@ -19,10 +19,11 @@ are computed once for every image (``_sources_recipe.embed_all``, cached in
 ``--cache``, shared with bench_sources.py), so each fit is the recipe's scaler
 and logistic regression. Threshold: the highest threshold whose sensitivity on
 pooled out-of-fold scores of a patient-grouped 5-fold CV of the training rows
-reaches 0.92 (:func:`fit_with_threshold`, the project's
-``threshold_for_sensitivity``). With ``--gate`` an
+reaches 0.92, which the recipe's fitted estimator carries
+(``skcxr.model_selection.SensitivityThresholdClassifierCV``, see
+:func:`fit_with_threshold`). With ``--gate`` an
 ``skcxr.applicability.ApplicabilityGate`` is fitted on each training set
-(first draw only) and the share of the remainder it flags ``familiar=False``
+(first draw only; the recipe's ``gate`` parameter) and the share of the remainder it flags ``familiar=False``
 is reported.
 
 Every (source, k, draw) result is cached as a pickle in ``--cache``/site_curve;
@@ -47,15 +48,12 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 
 from skcxr import make_multisource_pipeline
-from skcxr._multisource import MULTISOURCE_TARGET_SENSITIVITY
 from skcxr.datasets import DuplicateImageWarning, make_multisource_dataset
 from skcxr.metrics import sensitivity_score, specificity_score
-from skcxr.model_selection import threshold_for_sensitivity
 # benchmarks/ is sys.path[0] when run as a script
 from _common import default_data_root
 from _sources_recipe import FeatureLookup, embed_all
@@ -64,22 +62,19 @@ from bench_sources import HOLDOUT, universe
 POS, NEG = "covid", "non-covid"
 
 
-def fit_with_threshold(estimator, X, y, groups, *, target=MULTISOURCE_TARGET_SENSITIVITY,
-                       cv=5, random_state=0):
-    """Fit ``estimator`` and the threshold it carries: the highest one whose sensitivity on
-    pooled out-of-fold scores of a patient-grouped ``cv``-fold CV of ``(X, y)`` reaches
-    ``target``. Returns ``(fitted, threshold)``.
+def fit_with_threshold(head, X, y, groups, *, gate=None):
+    """The recipe's threshold-carrying estimator fitted on ``(X, y)``; returns
+    ``(fitted, threshold)``.
 
-    The one place the threshold rule lives in this script, to be swapped for the
-    meta-estimator in ``skcxr.model_selection`` (a ``TunedThresholdClassifierCV``)
-    once it exists: the same rule, carried by the fitted estimator.
+    ``make_multisource_pipeline()`` is a
+    :class:`skcxr.model_selection.SensitivityThresholdClassifierCV`: at ``fit`` it
+    sets the highest threshold whose sensitivity on pooled out-of-fold scores of a
+    patient-grouped 5-fold CV of the training rows reaches 0.92, refits on every row
+    and carries the threshold (and the gate, when given). ``head`` is that estimator
+    with its image steps replaced by the features computed once.
     """
-    splitter = StratifiedGroupKFold(cv, shuffle=True, random_state=random_state)
-    oof = cross_val_predict(estimator, X, y, groups=groups, cv=splitter,
-                            method="predict_proba")
-    fitted = clone(estimator).fit(X, y)
-    column = list(fitted.classes_).index(POS)
-    return fitted, threshold_for_sensitivity(y, oof[:, column], target=target, pos_label=POS)
+    fitted = clone(head).set_params(gate=gate).fit(X, y, groups=groups)
+    return fitted, fitted.best_threshold_
 
 
 def local_capacity(pool):
@@ -126,8 +121,7 @@ def nested_draws(pool, ks, seed):
     return out
 
 
-def scores(y, score, threshold):
-    pred = np.where(score >= threshold, POS, NEG)
+def scores(y, score, pred):
     row = {"n_test": len(y), "n_test_covid": int((y == POS).sum())}
     both = 0 < row["n_test_covid"] < len(y)
     row["sensitivity"] = sensitivity_score(y, pred) if row["n_test_covid"] else np.nan
@@ -146,15 +140,21 @@ def one_point(head, table, pool, source, k, draw, added, gate, cache):
     test = pool.drop(index=pool.index[added])
     start = time.perf_counter()
     X, y = train["path"].tolist(), train["label"].to_numpy(dtype=object)
-    fitted, threshold = fit_with_threshold(head, X, y, train["patientid"].to_numpy())
-    score = fitted.predict_proba(test["path"].tolist())[:, list(fitted.classes_).index(POS)]
-    row = {"source": source, "k": k, "draw": draw, "added": len(local),
-           "added_covid": int((local["label"] == POS).sum()), "threshold": threshold,
-           **scores(test["label"].to_numpy(dtype=object), score, threshold)}
+    gate_ = None
     if gate:
         from skcxr.applicability import ApplicabilityGate
 
-        checked = ApplicabilityGate().fit(X).check(test["path"].tolist())
+        gate_ = ApplicabilityGate()
+    fitted, threshold = fit_with_threshold(head, X, y, train["patientid"].to_numpy(),
+                                           gate=gate_)
+    tested = test["path"].tolist()
+    score = fitted.predict_proba(tested)[:, list(fitted.classes_).index(POS)]
+    pred = fitted.predict(tested)  # the threshold the fitted estimator carries
+    row = {"source": source, "k": k, "draw": draw, "added": len(local),
+           "added_covid": int((local["label"] == POS).sum()), "threshold": threshold,
+           **scores(test["label"].to_numpy(dtype=object), score, pred)}
+    if gate:
+        checked = fitted.gate_.check(tested)
         row["flagged_unfamiliar"] = float((~checked["familiar"].astype(bool)).mean())
     row["seconds"] = time.perf_counter() - start
     file.write_bytes(pickle.dumps(row))
@@ -268,8 +268,11 @@ def main():
     features, seconds = embed_all(paths, cache)
     print(f"features {features.shape} ({seconds:.0f} s); training table {len(table)} images",
           flush=True)
-    head = make_multisource_pipeline()
-    head = Pipeline([("features", FeatureLookup(dict(zip(paths, features))))] + head.steps[3:])
+    # the recipe as shipped (threshold carried by the fitted estimator), its image steps
+    # replaced by the features computed once: each fit is the scaler + logistic regression
+    head = make_multisource_pipeline(gate=None)
+    lookup = FeatureLookup(dict(zip(paths, features)))
+    head.set_params(estimator=Pipeline([("features", lookup)] + head.estimator.steps[3:]))
     start = time.perf_counter()
     frame = curve(head, table, everything, sorted(set(args.k)), args.draws, args.min_test,
                   args.gate, cache / "site_curve")
