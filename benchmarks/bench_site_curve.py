@@ -77,31 +77,37 @@ def fit_with_threshold(head, X, y, groups, *, gate=None):
     return fitted, fitted.best_threshold_
 
 
-def local_capacity(pool):
-    """Per class, the most images a draw may take: half of it where the pool has both."""
+def local_capacity(pool, local="both"):
+    """Per class, the most images a draw may take: half of it where the pool has both.
+    ``local="negatives"``: non-covid images only (half of them where the pool has covid)."""
     counts = pool["label"].value_counts()
     classes = [c for c in (POS, NEG) if counts.get(c, 0)]
+    if local == "negatives":
+        return {NEG: int(counts[NEG]) // 2 if POS in classes else int(counts[NEG])}
     return {c: int(counts[c]) // 2 if len(classes) == 2 else int(counts[c]) for c in classes}
 
 
-def draw_local(pool, k, seed, allowed=None):
+def draw_local(pool, k, seed, allowed=None, local="both"):
     """Positions (in ``pool``) of up to k images drawn by whole patients (greedy over one
     seeded patient order per class, restricted to ``allowed`` patients when given); half
     per class where the pool has both, a small class's shortfall filled by the other."""
     rng = check_random_state(seed)
-    cap = local_capacity(pool)
+    cap = local_capacity(pool, local)
     classes = list(cap)
     want = {c: min(cap[c], k // len(classes)) for c in classes}
     for c in classes:  # the other class fills what a small class cannot give
         other = [o for o in classes if o != c]
         want[c] = min(cap[c], k - want[other[0]]) if other else min(cap[c], k)
     # a patient is taken whole: counted in every class it has images of
-    counts = pd.crosstab(pool["patientid"], pool["label"]).reindex(columns=classes, fill_value=0)
+    counts = pd.crosstab(pool["patientid"], pool["label"])
+    # a patient with images of a class not drawn (local="negatives") is never taken
+    excluded = set(counts.index[(counts.drop(columns=classes, errors="ignore") > 0).any(axis=1)])
+    counts = counts.reindex(columns=classes, fill_value=0)
     picked, got = [], dict.fromkeys(classes, 0)
     for c in classes:
         patients = pool.loc[pool["label"] == c, "patientid"].unique()
         for p in patients[rng.permutation(len(patients))]:
-            if p in picked or (allowed is not None and p not in allowed):
+            if p in picked or p in excluded or (allowed is not None and p not in allowed):
                 continue
             if all(got[o] + counts.at[p, o] <= want[o] for o in classes):
                 picked.append(p)
@@ -112,11 +118,11 @@ def draw_local(pool, k, seed, allowed=None):
     return np.flatnonzero(pool["patientid"].isin(picked).to_numpy())
 
 
-def nested_draws(pool, ks, seed):
+def nested_draws(pool, ks, seed, local="both"):
     """{k: positions}, each smaller k drawn among the patients of the next larger one."""
     out, allowed = {}, None
     for k in sorted(ks, reverse=True):
-        out[k] = draw_local(pool, k, seed, allowed)
+        out[k] = draw_local(pool, k, seed, allowed, local)
         allowed = set(pool["patientid"].iloc[out[k]])
     return out
 
@@ -131,12 +137,13 @@ def scores(y, score, pred):
     return row
 
 
-def one_point(head, table, pool, source, k, draw, added, gate, cache):
-    file = cache / f"{source}_k{k}_d{draw}{'_gate' if gate else ''}.pkl"
+def one_point(head, table, pool, source, k, draw, added, gate, cache, local="both"):
+    suffix = ("_gate" if gate else "") + ("_neg" if local == "negatives" and k else "")
+    file = cache / f"{source}_k{k}_d{draw}{suffix}.pkl"
     if file.is_file():
         return pickle.loads(file.read_bytes())
-    local = pool.iloc[added]
-    train = pd.concat([table[table["source"] != source], local], ignore_index=True)
+    mine = pool.iloc[added]
+    train = pd.concat([table[table["source"] != source], mine], ignore_index=True)
     test = pool.drop(index=pool.index[added])
     start = time.perf_counter()
     X, y = train["path"].tolist(), train["label"].to_numpy(dtype=object)
@@ -150,8 +157,8 @@ def one_point(head, table, pool, source, k, draw, added, gate, cache):
     tested = test["path"].tolist()
     score = fitted.predict_proba(tested)[:, list(fitted.classes_).index(POS)]
     pred = fitted.predict(tested)  # the threshold the fitted estimator carries
-    row = {"source": source, "k": k, "draw": draw, "added": len(local),
-           "added_covid": int((local["label"] == POS).sum()), "threshold": threshold,
+    row = {"source": source, "k": k, "draw": draw, "added": len(mine),
+           "added_covid": int((mine["label"] == POS).sum()), "threshold": threshold,
            **scores(test["label"].to_numpy(dtype=object), score, pred)}
     if gate:
         checked = fitted.gate_.check(tested)
@@ -161,13 +168,14 @@ def one_point(head, table, pool, source, k, draw, added, gate, cache):
     return row
 
 
-def curve(head, table, everything, ks, draws, min_test, gate, cache):
+def curve(head, table, everything, ks, draws, min_test, gate, cache, local="both",
+          sources=HOLDOUT):
     rows = []
-    for source in HOLDOUT:
+    for source in sources:
         pool = everything[everything["source"] == source].reset_index(drop=True)
-        capacity = sum(local_capacity(pool).values())
+        capacity = sum(local_capacity(pool, local).values())
         for draw in range(draws):
-            picks = nested_draws(pool, [k for k in ks if k], seed=1000 + draw)
+            picks = nested_draws(pool, [k for k in ks if k], seed=1000 + draw, local=local)
             picks[0] = np.array([], dtype=int)
             for k in ks:
                 if k == 0 and draw:  # k = 0 adds nothing: one fit serves every draw
@@ -178,7 +186,7 @@ def curve(head, table, everything, ks, draws, min_test, gate, cache):
                               f"{capacity} can be drawn keeping >= {min_test} to test)")
                     continue
                 row = one_point(head, table, pool, source, k, draw, picks[k],
-                                gate and draw == 0, cache)
+                                gate and draw == 0, cache, local)
                 rows.append(row)
                 print(f"{source:24s} k={k:3d} draw {draw}: added {row['added']:3d} "
                       f"({row['added_covid']} covid) test {row['n_test']:4d} sens "
@@ -254,6 +262,11 @@ def main():
     parser.add_argument("--draws", type=int, default=5)
     parser.add_argument("--min-test", type=int, default=20,
                         help="skip a k whose held-out remainder keeps fewer images")
+    parser.add_argument("--local", choices=["both", "negatives"], default="both",
+                        help="classes of the added local images: both (default), or non-covid "
+                             "only (does a site seen only through its negatives lose its "
+                             "COVID-19 cases? measurable on the COVID regions only)")
+    parser.add_argument("--sources", nargs="+", default=HOLDOUT, choices=HOLDOUT)
     parser.add_argument("--gate", action="store_true",
                         help="also fit skcxr.applicability.ApplicabilityGate per training set "
                              "(first draw) and report the remainder's share familiar=False")
@@ -275,7 +288,7 @@ def main():
     head.set_params(estimator=Pipeline([("features", lookup)] + head.estimator.steps[3:]))
     start = time.perf_counter()
     frame = curve(head, table, everything, sorted(set(args.k)), args.draws, args.min_test,
-                  args.gate, cache / "site_curve")
+                  args.gate, cache / "site_curve", args.local, args.sources)
     print(f"({len(frame)} points, {time.perf_counter() - start:.0f} s)")
     report(frame)
 
