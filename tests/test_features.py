@@ -201,15 +201,18 @@ def test_grid_search_over_the_head_embeds_each_image_once():
 
 def test_make_pretrained_pipeline_fits_on_paths(synthetic_table):
     table = synthetic_table.iloc[:24]
-    pipe = make_pretrained_pipeline(loader__size=(32, 32), embedder__weights=None,
-                                    embedder__layer=LAYER, embedder__pooling="avg",
-                                    embedder__flip=False)
-    assert list(pipe.named_steps) == ["loader", "normalizer", "embedder", "scaler", "classifier"]
-    pipe.fit(table["path"], table["label"])
-    proba = pipe.predict_proba(table["path"])
-    assert proba.shape == (24, 2) and set(pipe.classes_) == {"covid", "non-covid"}
+    model = make_pretrained_pipeline(loader__size=(32, 32), embedder__weights=None,
+                                     embedder__layer=LAYER, embedder__pooling="avg",
+                                     embedder__flip=False, gate=None, cv=3)
+    assert list(model.estimator.named_steps) == [
+        "loader", "normalizer", "embedder", "scaler", "classifier"]
+    model.fit(table, table["label"])  # the table's patientid groups the threshold's inner CV
+    proba = model.predict_proba(table["path"])
+    assert proba.shape == (24, 2) and set(model.classes_) == {"covid", "non-covid"}
+    # inner 3-fold CV + refit, every image through the network once
     assert embedding_stats()["embedded"] == 24
-    assert make_pretrained_pipeline().get_params()["embedder__weights"] == "imagenet"
+    assert 0 < model.best_threshold_ < 1
+    assert make_pretrained_pipeline().get_params()["estimator__embedder__weights"] == "imagenet"
 
 
 def test_recipes_feature_layouts():
@@ -219,10 +222,10 @@ def test_recipes_feature_layouts():
     from skcxr import make_multisource_pipeline
 
     X = images(n=1, size=64)
-    pre = make_pretrained_pipeline(embedder__weights=None).named_steps["embedder"].fit(X)
+    pre = make_pretrained_pipeline(embedder__weights=None).estimator.named_steps["embedder"].fit(X)
     assert pre.n_features_out_ == 5 * 576 + 1280 == 4160
     names = pre.get_feature_names_out()
     assert names[576] == "block_13_expand_relu_grid_tl0" and names[-1] == "out_relu_avg1279"
     multi = make_multisource_pipeline(embedder__weights=None)
-    assert multi.get_params()["embedder__pooling"] == "avg"
-    assert multi.named_steps["embedder"].fit(X).n_features_out_ == 192 + 576
+    assert multi.get_params()["estimator__embedder__pooling"] == "avg"
+    assert multi.estimator.named_steps["embedder"].fit(X).n_features_out_ == 192 + 576

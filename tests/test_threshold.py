@@ -149,3 +149,28 @@ def test_the_gate_is_fitted_on_the_training_paths_and_warns_naming_files():
     with warnings.catch_warnings():
         warnings.simplefilter("error", ApplicabilityWarning)
         model.predict(["fine=0.3"])
+
+
+def test_evaluate_by_source_and_leave_one_source_out_group_the_inner_folds():
+    from sklearn.compose import make_column_transformer
+    from sklearn.pipeline import make_pipeline
+
+    from skcxr.model_selection import evaluate_by_source, leave_one_source_out
+
+    X, y, groups = _data(n=160)
+    table = pd.DataFrame(X, columns=["a", "b", "c"]).assign(
+        label=y, patientid=[f"p{g}" for g in groups],
+        source=np.where(groups % 2 == 0, "site-1", "site-2"))
+    pipe = make_pipeline(make_column_transformer(("passthrough", ["a", "b", "c"])),
+                         LogisticRegression())
+    model = SensitivityThresholdClassifierCV(pipe, cv=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UngroupedThresholdWarning)
+        evaluate_by_source(model, table, path_column=None, cv=3, cross_source=False)
+        result = leave_one_source_out(model, table, path_column=None)
+    held = result.to_frame().query("evaluation == 'held-out'")
+    internal = result.to_frame().query("evaluation == 'internal'")
+    # the held-out rows are labelled at the threshold the fitted model carries, and the
+    # internal rows are its out-of-fold scores at that threshold (sensitivity >= target)
+    assert (held["threshold"].to_numpy() == internal["threshold"].to_numpy()).all()
+    assert (internal["sensitivity"] >= TARGET_SENSITIVITY).all()

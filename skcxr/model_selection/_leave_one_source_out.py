@@ -18,7 +18,7 @@ from ..metrics._classification import _estimator_positive_scores
 from ._by_source import EstimatorParameterError, _check_fit_params, _validate_table
 from ._holdout_report import HELD_OUT, INTERNAL_INNER, HoldoutEvaluation
 from ._report import score_rows
-from ._threshold import TARGET_SENSITIVITY, SensitivityThresholdClassifierCV
+from ._threshold import TARGET_SENSITIVITY, SensitivityThresholdClassifierCV, with_groups
 
 _THRESHOLDS = ("predict", "target-sensitivity")
 
@@ -80,9 +80,7 @@ def _thresholded(estimator, threshold, target, inner_cv, random_state):
 def _run_fold(estimator, X, y, groups, train, tests, X_eval, fit_params, *, threshold,
               pos_label, neg_label, message, verbose):
     start = time.perf_counter()
-    params = fit_params(train)
-    if isinstance(estimator, SensitivityThresholdClassifierCV):
-        params["groups"] = groups[train]
+    params = with_groups(estimator, fit_params(train), groups[train])
     fitted = _fit_clone(estimator, X.iloc[train], y[train], params, message)
     test = np.concatenate(tests)
     X_test = X_eval.iloc[test]

@@ -78,6 +78,14 @@ class UngroupedThresholdWarning(UserWarning):
     """The inner cross-validation that sets the threshold could not group by patient."""
 
 
+def with_groups(estimator, fit_params, groups):
+    """``fit_params`` plus ``groups`` when ``estimator`` takes them in ``fit`` (a
+    :class:`SensitivityThresholdClassifierCV`, whose inner folds then group by patient)."""
+    if isinstance(estimator, SensitivityThresholdClassifierCV):
+        return {**fit_params, "groups": groups}
+    return fit_params
+
+
 def _oof_scores(estimator, X, y, train, test, fit_params, pos_label):
     fitted = clone(estimator).fit(_safe_indexing(X, train), _safe_indexing(y, train),
                                   **_check_method_params(X, fit_params, indices=train))
