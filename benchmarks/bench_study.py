@@ -226,6 +226,10 @@ def report(table, held, results):
             ci = f"CI {frame[f'{metric}_lo'].mean():.3f}-{frame[f'{metric}_hi'].mean():.3f}"
             line += f"{fmt(frame, metric) + ' ' + ci:>38s}"
         print(line)
+    for name, frame in frames.items():
+        print(f"{name}: {int((frame['accuracy'] >= PAPER['accuracy']).sum())} of {len(frame)} "
+              f"fits reach the paper's accuracy {PAPER['accuracy']}; accuracies "
+              + " ".join(f"{v:.3f}" for v in frame["accuracy"]))
     print("\n=== Table 1: per class, mean [min-max] over fits (paper: covid 0.86 / 0.88 / "
           "0.87, non-covid 0.88 / 0.86 / 0.87) ===")
     for label in ("covid", "non-covid"):
