@@ -88,6 +88,28 @@ def run_defaults(data, cache, everything, internal_cv=True):
     return table, internal, loso, t_loso
 
 
+def run_five_block_new(data, cache):
+    """make_default_pipeline (the study's network) on the new default table, 5-fold grouped."""
+    import warnings
+
+    from skcxr import make_default_pipeline
+    from skcxr.datasets import DuplicateImageWarning, make_covid_dataset_from_root
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DuplicateImageWarning)
+        table = make_covid_dataset_from_root(data)
+    pipe = make_default_pipeline(classifier__random_state=0)
+    start = time.perf_counter()
+    internal = _cached(cache / "five_block_new_internal.pkl", lambda: evaluate_by_source(
+        pipe, table, cv=5, cross_source=False, verbose=1))
+    frame = internal.to_frame()
+    print(f"\n=== make_default_pipeline() on the new default table ({len(table)} images), "
+          f"5-fold StratifiedGroupKFold by patient, its own predict "
+          f"({time.perf_counter() - start:.0f} s) ===")
+    print(frame[frame["evaluation"] == "internal"][COLUMNS].to_string(
+        index=False, float_format=lambda v: f"{v:.3f}"))
+
+
 def report(name, table, internal, loso, seconds):
     print(f"\n=== {name}: {len(table)} training images, "
           f"{(table['label'] == 'covid').sum()} covid ===")
@@ -106,7 +128,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=default_data_root())
     parser.add_argument("--cache", default="/tmp/skcxr_bench_sources")
-    parser.add_argument("--part", choices=["all", "defaults", "recipe"], default="all")
+    parser.add_argument("--part", choices=["all", "defaults", "recipe", "five-block-new"],
+                        default="all",
+                        help="five-block-new: only make_default_pipeline's internal 5-fold CV "
+                             "on the new default (multi-source) table (five 40-epoch fits)")
     parser.add_argument("--no-defaults-internal", action="store_true",
                         help="skip the defaults' internal 5-fold CV (five 40-epoch fits)")
     parser.add_argument("--ceiling", type=float, nargs="*", default=(), metavar="TARGET",
@@ -119,6 +144,9 @@ def main():
     everything = universe(args.data)
     print(everything.groupby(["source", "label"]).size().to_string(), flush=True)
     results = {}
+    if args.part == "five-block-new":
+        run_five_block_new(args.data, cache)
+        return
     if args.part in ("all", "defaults"):
         results["defaults"] = run_defaults(args.data, cache, everything,
                                            internal_cv=not args.no_defaults_internal)

@@ -43,6 +43,7 @@ _SUBPACKAGES = {
     "pipeline",
     "plotting",
     "preprocessing",
+    "utils",
 }
 
 

@@ -1,4 +1,4 @@
-"""XRayEmbedder: shapes, names, cache, pickling, sklearn checks, grid search; the
+"""XRayEmbedder: shapes, names, cache, pickling, image checks, grid search; the
 pretrained pipeline."""
 
 import pickle
@@ -10,8 +10,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils import estimator_checks as ec
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skcxr import make_pretrained_pipeline
 from skcxr.features import XRayEmbedder, clear_feature_cache, embedding_stats
@@ -153,27 +151,9 @@ def test_bad_parameters():
 
 
 # ----------------------------------------------------- scikit-learn checks
-# The embedder takes 4-D image arrays (input_tags.two_d_array=False), so
-# sklearn's data-driven checks (random 2-D matrices) do not apply: its own
-# selection runs the cloneability check; the checks that never touch X run
-# below; the properties of the data-driven ones (fit returns self, pickling,
-# subset / order invariance, fit_transform == transform, one sample, dtype
-# float32 out) are tested with images above and here.
-@parametrize_with_checks([embedder()])
-def test_sklearn_selected_checks(estimator, check):
-    check(estimator)
-
-
-@pytest.mark.parametrize("check", [
-    "check_estimator_cloneable", "check_estimator_repr", "check_valid_tag_types",
-    "check_no_attributes_set_in_init", "check_parameters_default_constructible",
-    "check_get_params_invariance", "check_set_params",
-    "check_do_not_raise_errors_in_init_or_set_params", "check_mixin_order",
-])
-def test_sklearn_data_free_checks(check):
-    getattr(ec, check)("XRayEmbedder", embedder())
-
-
+# sklearn's checks run in tests/test_common.py (one list of expected failures);
+# the image versions of its data-driven checks (fit returns self, subset /
+# order invariance, fit_transform == transform, one sample) are here.
 def test_adapted_checks_fit_returns_self_invariance_one_sample():
     X = images(n=4)
     emb = embedder()

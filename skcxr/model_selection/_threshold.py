@@ -14,7 +14,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, va
 from sklearn.utils.metadata_routing import (
     MetadataRouter, MethodMapping, _routing_enabled, process_routing)
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import _check_method_params, check_is_fitted
+from sklearn.utils.validation import (
+    _check_method_params, _num_samples, check_is_fitted, column_or_1d)
 
 from ..metrics._classification import _estimator_positive_scores
 
@@ -126,8 +127,9 @@ class SensitivityThresholdClassifierCV(TunedThresholdClassifierCV):
         ``decision_function``; cloned.
     target_sensitivity : float, default=TARGET_SENSITIVITY
         Sensitivity in (0, 1] the threshold must reach on the out-of-fold scores.
-    pos_label : str, default="covid"
-        The positive class.
+    pos_label : str, int or None, default="covid"
+        The positive class; ``None``: the greater of the two labels
+        (scikit-learn's convention).
     cv : int or cross-validation generator, default=5
         An int is the number of ``StratifiedGroupKFold`` folds (shuffled,
         seeded by ``random_state``).
@@ -153,6 +155,8 @@ class SensitivityThresholdClassifierCV(TunedThresholdClassifierCV):
         Out-of-fold positive-class scores of the training rows.
     gate_ : estimator or None
         The fitted gate.
+    pos_label_ : str or int
+        The positive class used.
     classes_ : ndarray of shape (2,)
         The class labels.
 
@@ -181,7 +185,7 @@ class SensitivityThresholdClassifierCV(TunedThresholdClassifierCV):
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit"])],
         "target_sensitivity": [Interval(Real, 0, 1, closed="right")],
-        "pos_label": [str, Real],
+        "pos_label": [str, Real, None],
         "cv": ["cv_object"],
         "groups_column": [str, None],
         "gate": [HasMethods(["fit", "check"]), None],
@@ -243,13 +247,18 @@ class SensitivityThresholdClassifierCV(TunedThresholdClassifierCV):
         self : object
             Fitted.
         """
-        X, y = indexable(X, y)
-        if type_of_target(y, input_name="y") != "binary":
-            raise ValueError(f"{type(self).__name__} needs binary labels, got "
-                             f"{sorted(set(np.asarray(y).tolist()), key=str)}")
-        if self.pos_label not in set(np.asarray(y).tolist()):
-            raise ValueError(f"pos_label {self.pos_label!r} is not among the labels "
-                             f"{sorted(set(np.asarray(y).tolist()), key=str)}")
+        X, y = indexable(X, column_or_1d(y, warn=True))
+        if _num_samples(X) == 0:
+            raise ValueError(f"{type(self).__name__}: 0 samples (X of length 0); at least "
+                             "one image per class is needed")
+        y_type = type_of_target(y, input_name="y")
+        if y_type != "binary":
+            raise ValueError(f"Only binary classification is supported. Unknown label type: "
+                             f"{y_type} (labels {sorted(set(np.asarray(y).tolist()), key=str)[:5]})")
+        labels = sorted(set(np.asarray(y).tolist()))
+        self.pos_label_ = labels[-1] if self.pos_label is None else self.pos_label
+        if self.pos_label_ not in labels:
+            raise ValueError(f"pos_label {self.pos_label!r} is not among the labels {labels}")
         if _routing_enabled():
             routed = process_routing(self, "fit", **params)
             groups = routed.splitter.split.get("groups")
@@ -263,13 +272,13 @@ class SensitivityThresholdClassifierCV(TunedThresholdClassifierCV):
         oof = np.full(len(y), np.nan)
         for test, scores in Parallel(n_jobs=self.n_jobs)(
                 delayed(_oof_scores)(self.estimator, X, y, train, test, fit_params,
-                                     self.pos_label)
+                                     self.pos_label_)
                 for train, test in splitter.split(X, y, **split_args)):
             oof[test] = scores
         y_array = np.asarray(y, dtype=object)
         self.best_threshold_ = threshold_for_sensitivity(
-            y_array, oof, target=self.target_sensitivity, pos_label=self.pos_label)
-        negative = y_array != self.pos_label
+            y_array, oof, target=self.target_sensitivity, pos_label=self.pos_label_)
+        negative = y_array != self.pos_label_
         self.best_score_ = float(np.mean(oof[negative] < self.best_threshold_))
         self.oof_scores_ = oof
         self.estimator_ = clone(self.estimator).fit(X, y, **fit_params)
@@ -316,9 +325,9 @@ class SensitivityThresholdClassifierCV(TunedThresholdClassifierCV):
         """
         check_is_fitted(self, "estimator_")
         self._check_gate(X)
-        score = _estimator_positive_scores(self.estimator_, X, self.pos_label)
-        negative = [c for c in self.classes_ if c != self.pos_label][0]
-        return np.where(score >= self.best_threshold_, self.pos_label, negative).astype(
+        score = _estimator_positive_scores(self.estimator_, X, self.pos_label_)
+        negative = [c for c in self.classes_ if c != self.pos_label_][0]
+        return np.where(score >= self.best_threshold_, self.pos_label_, negative).astype(
             self.classes_.dtype)
 
     def predict_proba(self, X):
@@ -338,5 +347,3 @@ class SensitivityThresholdClassifierCV(TunedThresholdClassifierCV):
         self._check_gate(X)
         return self.estimator_.predict_proba(X)
 
-    def _more_tags(self):  # pragma: no cover - sklearn < 1.6
-        return {"binary_only": True}
