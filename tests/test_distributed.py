@@ -21,7 +21,7 @@ import joblib
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 
 from skcxr import XRayLoader, make_default_pipeline
-from skcxr.classifier._runtime import _requested_threads
+from skcxr.utils._runtime import _requested_threads
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_grid_search_on_a_dask_cluster_scores_as_n_jobs_1_bit_for_bit(client, sy
 def _worker_threads():
     import tensorflow as tf
 
-    from skcxr.classifier._runtime import configure_tf_threads
+    from skcxr.utils._runtime import configure_tf_threads
 
     configure_tf_threads()
     return _requested_threads(), tf.config.threading.get_intra_op_parallelism_threads()

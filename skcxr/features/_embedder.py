@@ -254,7 +254,7 @@ class XRayEmbedder(TransformerMixin, BaseEstimator):
         return np.stack(found).astype(np.float32, copy=False)
 
     def _embed(self, key, X):
-        from ..classifier._runtime import configure_tf_threads
+        from ..utils._runtime import configure_tf_threads
 
         configure_tf_threads()
         model = self._model(key)
@@ -301,7 +301,7 @@ def _feature_model(backbone, weights, layers, poolings, channels):
     from ..architectures._backbones import build_backbone
     from ..architectures._layers import GridAveragePooling2D
 
-    from ..classifier._runtime import seeded
+    from ..utils._runtime import seeded
 
     # random weights (weights=None) are drawn with a fixed seed: the same
     # features in every process and for every layer / pooling configuration

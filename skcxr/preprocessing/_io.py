@@ -10,7 +10,7 @@ from numbers import Integral
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from .._workers import on_worker_hint
+from ..utils._workers import on_worker_hint
 from ._dicom_io import check_dicom_voi, dicom_image, looks_like_dicom
 from ._errors import ImageReadError
 from ._png16 import png_rawmode, wide_colour

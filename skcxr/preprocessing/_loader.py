@@ -11,7 +11,7 @@ from joblib.parallel import get_active_backend
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._workers import dask_worker_threads
+from ..utils._workers import dask_worker_threads
 from ..utils._set_output import ImageOutputMixin
 from ._dicom_io import check_dicom_voi
 from ._io import COLOR_MODES, RESIZE_MODES, check_size, read_image
