@@ -37,8 +37,6 @@ called before every TensorFlow call of the classifier, raises instead.
 import os
 import sys
 
-from ._seeding import draw_seed, seeded  # noqa: F401  (re-exported)
-
 from ._workers import dask_worker_threads
 
 THREADS_ENV = "SKCXR_NUM_THREADS"
