@@ -183,12 +183,12 @@ def test_search_progress_is_printed_by_the_client_for_a_dask_search(client, capf
 def _decode_inside_a_task(paths):
     from distributed import get_worker
 
-    from skcxr.preprocessing._loader import _resolve_n_jobs
+    from skcxr.utils._parallel import resolve_n_jobs
 
     worker = get_worker()
     before = worker.state.executing_count
     images = XRayLoader(size=(16, 16), n_jobs=2).transform(paths)  # threads, not Dask tasks
-    return _resolve_n_jobs(None), images.shape, before, worker.state.executing_count
+    return resolve_n_jobs(None), images.shape, before, worker.state.executing_count
 
 
 def test_decoding_inside_a_dask_task_uses_the_worker_threads_not_nested_tasks(client, synthetic_table):

@@ -3,14 +3,13 @@
 import os
 import sys
 import time
-from numbers import Integral
 
 import numpy as np
-from joblib import Parallel, cpu_count, delayed, effective_n_jobs
-from joblib.parallel import get_active_backend
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 
+from ..utils._parallel import N_JOBS_CONSTRAINT, resolve_n_jobs
 from ..utils._workers import dask_worker_threads
 from ..utils._set_output import ImageOutputMixin
 from ._dicom_io import check_dicom_voi
@@ -20,29 +19,6 @@ __all__ = ["XRayLoader"]
 
 _DTYPES = {"float32": np.float32, "uint8": np.uint8}
 _CHUNK = 32  # images per joblib task: amortises dispatch, still balances load
-_MAX_THREADS = 8
-
-#: ``n_jobs`` as joblib reads it: None, or a non-zero int (negative counts from the cores).
-N_JOBS_CONSTRAINT = [
-    Interval(Integral, None, -1, closed="right"),
-    Interval(Integral, 1, None, closed="left"),
-    None,
-]
-
-
-def _resolve_n_jobs(n_jobs):
-    """Threads to decode with; ``None`` means all cores outside joblib workers."""
-    if n_jobs is not None:
-        return effective_n_jobs(n_jobs)
-    worker_threads = dask_worker_threads()
-    if worker_threads is not None:  # inside a task on a Dask worker: its own threads
-        return worker_threads
-    backend, context_n_jobs = get_active_backend()
-    if context_n_jobs is not None:  # inside joblib.parallel_config(n_jobs=...)
-        return effective_n_jobs(context_n_jobs)
-    if getattr(backend, "nesting_level", 0):  # inside a joblib worker: no nesting
-        return 1
-    return max(1, min(cpu_count(), _MAX_THREADS))
 
 
 def _as_path_list(X, path_column):
@@ -277,7 +253,7 @@ class XRayLoader(ImageOutputMixin, TransformerMixin, BaseEstimator):
         out = np.empty((len(paths), height, width, channels), dtype=_DTYPES[self.dtype])
         options = dict(color_mode=self.color_mode, size=(height, width), resize=self.resize,
                        dicom_voi=self.dicom_voi)
-        n_jobs = _resolve_n_jobs(self.n_jobs)
+        n_jobs = resolve_n_jobs(self.n_jobs)
         step = max(1, min(_CHUNK, -(-len(paths) // (4 * n_jobs))))
         chunks = [paths[i : i + step] for i in range(0, len(paths), step)]
         show = self.verbose and len(paths) > 100
