@@ -19,6 +19,8 @@ import warnings
 
 import pandas as pd
 
+from ..utils._estimators import inner_estimator
+
 REPORT_COLUMNS = ["path", "chest_xray", "familiar", "reason"]
 
 
@@ -54,14 +56,7 @@ def find_gate(estimator):
         gate = getattr(estimator, "gate_", None)
         if gate is not None:
             return gate
-        inner = None
-        for name in ("best_estimator_", "estimator_"):
-            inner = getattr(estimator, name, None)
-            if inner is not None:
-                break
-        if inner is None and hasattr(estimator, "steps"):
-            inner = estimator.steps[-1][1]
-        estimator = inner
+        estimator = inner_estimator(estimator)
     return None
 
 
