@@ -15,7 +15,9 @@ there is any:
 - ``features`` importing ``classifier`` (listed apart, the rule the floors
   were drawn for);
 - an underscore name imported from another subpackage, other than from
-  ``skcxr.utils`` (the private shared floor).
+  ``skcxr.utils`` (the private shared floor); a public name imported from
+  another subpackage's private module (import it from the package), but for
+  the few listed in ``ALLOWED_PRIVATE_MODULES``.
 
 The duplicates once spread over the packages (image-array checks, rescalers,
 the guarded ROC AUC, ``MAX_SEED``, ImageNet statistics, n_jobs resolution,
@@ -40,6 +42,17 @@ FLOORS = [
     {"pipeline"},
 ]
 
+#: Public names of another package's private module that may be imported
+#: because the package does not (and should not) export them; each with why.
+#: Anything else from a private module of another package is imported from
+#: the package itself (``from ..preprocessing import read_image``).
+ALLOWED_PRIVATE_MODULES = {
+    ("datasets", "skcxr.preprocessing._dicom_io"):
+        "the DICOM folder reader sniffs and reads headers with the one DICOM decoder",
+    ("features", "skcxr.architectures._layers"):
+        "GridAveragePooling2D, a Keras layer of the backbones, not public API",
+}
+
 #: Names that must be defined (``def``/``class``/assignment at module level)
 #: exactly once in skcxr: the logic that was once copied around.
 SINGLE_DEFINITIONS = {
@@ -51,7 +64,26 @@ SINGLE_DEFINITIONS = {
     "IMAGENET_MEAN": "ImageNet channel mean",
     "resolve_n_jobs": "n_jobs resolution",
     "final_estimator": "final-estimator lookup",
+    "inner_estimator": "one level into a composite estimator",
+    "as_unit_float": "images -> float32 in [0, 1]",
+    "binary_rates": "accuracy / sensitivity / specificity from indicators",
+    "positive_scores": "the positive-class column of a score array",
+    "estimator_positive_scores": "the positive-class score of a fitted estimator",
+    "N_JOBS_CONSTRAINT": "the n_jobs declaration",
 }
+
+#: Calls that only the one implementation makes (module paths from the repo root).
+ONLY_CALLED_IN = {
+    "roc_auc_score": {"skcxr/utils/_scores.py",
+                      # sklearn scorer of roc_auc for a pos_label (no guard: a scorer)
+                      "skcxr/metrics/_scorers.py"},
+    "effective_n_jobs": {"skcxr/utils/_parallel.py"},
+    "get_active_backend": {"skcxr/utils/_parallel.py"},
+}
+
+#: Literal numbers that must appear once (the constants behind the names above).
+SINGLE_LITERALS = {0.229: "ImageNet std (red)", 0.485: "ImageNet mean (red)",
+                   2**31 - 1: "MAX_SEED"}
 
 
 def _floor(pkg):
@@ -88,6 +120,8 @@ def scan(root):
     edges = defaultdict(lambda: defaultdict(list))
     private = []
     definitions = defaultdict(list)
+    calls = defaultdict(set)
+    literals = defaultdict(list)
     for path in sorted(root.rglob("*.py")):
         tree = ast.parse(path.read_text(), filename=str(path))
         pkg = _package_of(path, root)
@@ -104,6 +138,19 @@ def scan(root):
                 if name in SINGLE_DEFINITIONS:
                     definitions[name].append(f"{rel}:{node.lineno}")
         for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+                if name in ONLY_CALLED_IN:
+                    calls[name].add(str(rel))
+            elif isinstance(node, ast.Constant) and not isinstance(node.value, (str, bytes, bool)):
+                if node.value in SINGLE_LITERALS:
+                    literals[node.value].append(f"{rel}:{node.lineno}")
+            elif (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow)
+                  and isinstance(node.left, ast.Constant) and isinstance(node.right, ast.Constant)):
+                value = node.left.value ** node.right.value - 1
+                if value in SINGLE_LITERALS:
+                    literals[value].append(f"{rel}:{node.lineno}")
             targets = []
             if isinstance(node, ast.ImportFrom):
                 dotted = _resolve(path, root, node)
@@ -129,9 +176,9 @@ def scan(root):
                 private_parts = [p for p in dotted.split(".")[2:] if p.startswith("_")]
                 if name and name.startswith("_") and not name.startswith("__"):
                     private.append(f"{where}: {pkg} imports {dotted}.{name}")
-                elif private_parts:
+                elif private_parts and (pkg, dotted) not in ALLOWED_PRIVATE_MODULES:
                     private.append(f"{where}: {pkg} imports {dotted}.{name} (private module)")
-    return edges, private, definitions
+    return edges, private, definitions, calls, literals
 
 
 def _cycles(edges):
@@ -154,7 +201,7 @@ def _cycles(edges):
 
 def main(root=None):
     root = Path(root) if root else Path(__file__).resolve().parents[1] / "skcxr"
-    edges, private, definitions = scan(root)
+    edges, private, definitions, calls, literals = scan(root)
     print("skcxr package-level import graph (floor: package -> imports):")
     for pkg in sorted(set(edges) | {p for f in FLOORS for p in f}, key=lambda p: (_floor(p), p)):
         targets = ", ".join(sorted(edges.get(pkg, {}))) or "-"
@@ -179,6 +226,15 @@ def main(root=None):
         if len(where) != 1:
             violations.append(
                 f"{name} ({what}) defined {len(where)} times, expected once: {', '.join(where)}"
+            )
+    for name, allowed in ONLY_CALLED_IN.items():
+        for where in sorted(calls.get(name, set()) - allowed):
+            violations.append(f"{name} called in {where}; only {', '.join(sorted(allowed))} may")
+    for value, what in SINGLE_LITERALS.items():
+        if len(literals.get(value, [])) > 1:
+            violations.append(
+                f"{value} ({what}) written {len(literals[value])} times: "
+                f"{', '.join(literals[value])}"
             )
     print(f"{len(violations)} violation(s)")
     for v in violations:
