@@ -270,7 +270,7 @@ def _feature_model(backbone, weights, layers, poolings, channels):
     import keras
     from keras import layers as kl
 
-    from ..architectures._backbones import build_backbone
+    from ..architectures import build_backbone
     from ..architectures._layers import GridAveragePooling2D
 
     from ..utils._seeding import seeded
