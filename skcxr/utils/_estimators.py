@@ -40,8 +40,8 @@ def final_estimator(estimator):
     >>> from sklearn.model_selection import GridSearchCV
     >>> from sklearn.pipeline import make_pipeline
     >>> from skcxr.utils._estimators import final_estimator
-    >>> final_estimator(GridSearchCV(make_pipeline(LogisticRegression()), {}).fit(
-    ...     [[0], [1], [2], [3], [4], [5]], [0, 1, 0, 1, 0, 1]))
+    >>> search = GridSearchCV(make_pipeline(LogisticRegression()), {}, cv=2)
+    >>> final_estimator(search.fit([[0], [1], [2], [3]], [0, 1, 0, 1]))
     LogisticRegression()
     """
     seen = set()
