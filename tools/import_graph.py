@@ -115,6 +115,15 @@ def _target_package(dotted, root):
     return parts[1]
 
 
+def _is_constant_expression(node):
+    """An arithmetic expression of number literals only (``2**31 - 1``)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+    return (isinstance(node, ast.BinOp)
+            and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Pow))
+            and _is_constant_expression(node.left) and _is_constant_expression(node.right))
+
+
 def scan(root):
     """Edges {pkg: {imported pkg: [where]}}, private imports, definitions."""
     edges = defaultdict(lambda: defaultdict(list))
@@ -146,9 +155,8 @@ def scan(root):
             elif isinstance(node, ast.Constant) and not isinstance(node.value, (str, bytes, bool)):
                 if node.value in SINGLE_LITERALS:
                     literals[node.value].append(f"{rel}:{node.lineno}")
-            elif (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow)
-                  and isinstance(node.left, ast.Constant) and isinstance(node.right, ast.Constant)):
-                value = node.left.value ** node.right.value - 1
+            elif isinstance(node, ast.BinOp) and _is_constant_expression(node):
+                value = eval(compile(ast.Expression(node), "<literal>", "eval"))  # numbers only
                 if value in SINGLE_LITERALS:
                     literals[value].append(f"{rel}:{node.lineno}")
             targets = []
