@@ -37,7 +37,7 @@ import os
 import tempfile
 import time
 
-from skcxr._console import quiet_tensorflow
+from skcxr.utils._console import quiet_tensorflow
 
 quiet_tensorflow()  # no TensorFlow C++ start-up lines (TF_CPP_MIN_LOG_LEVEL=0 shows them)
 # A fresh network per fold makes TensorFlow warn about retracing; harmless here.
@@ -147,7 +147,7 @@ def save_chart(path, per_fold):
 
 def main(argv=None):
     """Cross-validate; return the per-fold table and the mean ± std table."""
-    from skcxr._console import output_folder
+    from skcxr.utils._console import output_folder
     from skcxr.metrics import get_scorers
     from skcxr.model_selection import search_progress
 

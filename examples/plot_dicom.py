@@ -41,7 +41,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from skcxr._console import quiet_tensorflow
+from skcxr.utils._console import quiet_tensorflow
 
 quiet_tensorflow()  # no TensorFlow C++ start-up lines (TF_CPP_MIN_LOG_LEVEL=0 shows them)
 
@@ -173,7 +173,7 @@ def save_check_figure(path, images, table, p_covid):
 
 def main(argv=None):
     """Run the example; return the numbers it prints (a dict)."""
-    from skcxr._console import output_folder
+    from skcxr.utils._console import output_folder
     from skcxr.datasets import load_dicom_folder
 
     args = parse_args(argv)

@@ -28,7 +28,7 @@ import argparse
 import os
 import tempfile
 
-from skcxr._console import quiet_tensorflow
+from skcxr.utils._console import quiet_tensorflow
 
 quiet_tensorflow()  # no TensorFlow C++ start-up lines (TF_CPP_MIN_LOG_LEVEL=0 shows them)
 
@@ -137,7 +137,7 @@ def save_grid(path, images, heatmaps, p_covid, titles, suptitle):
 
 def main(argv=None):
     """Run the example; return the numbers it prints (a dict)."""
-    from skcxr._console import output_folder
+    from skcxr.utils._console import output_folder
     from skcxr.explain import central_mask, lung_focus
 
     args = parse_args(argv)

@@ -47,7 +47,7 @@ import os
 import tempfile
 import time
 
-from skcxr._console import quiet_tensorflow
+from skcxr.utils._console import quiet_tensorflow
 
 quiet_tensorflow()  # no TensorFlow C++ start-up lines (TF_CPP_MIN_LOG_LEVEL=0 shows them)
 # A fresh network per fit makes TensorFlow warn about retracing; harmless here.
@@ -171,7 +171,7 @@ def main(argv=None):
     from joblib import Memory
 
     from skcxr import make_default_pipeline
-    from skcxr._console import output_folder
+    from skcxr.utils._console import output_folder
     from skcxr.metrics import classification_summary, get_scorers
     from skcxr.model_selection import search_progress
 

@@ -38,7 +38,7 @@ import os
 import tempfile
 import time
 
-from skcxr._console import quiet_tensorflow
+from skcxr.utils._console import quiet_tensorflow
 
 quiet_tensorflow()  # no TensorFlow C++ start-up lines (TF_CPP_MIN_LOG_LEVEL=0 shows them)
 logging.getLogger("tensorflow").setLevel(logging.ERROR)
@@ -146,7 +146,7 @@ def save_chart(path, res, data_name):
 def main(argv=None):
     """Run the search; return the sorted results, the search and the test summary."""
     from skcxr import make_pretrained_pipeline
-    from skcxr._console import output_folder
+    from skcxr.utils._console import output_folder
     from skcxr.features import clear_feature_cache, embedding_stats
     from skcxr.metrics import classification_summary, get_scorers
     from skcxr.model_selection import search_progress

@@ -59,7 +59,7 @@ import os
 import tempfile
 import time
 
-from skcxr._console import output_folder, quiet_tensorflow
+from skcxr.utils._console import output_folder, quiet_tensorflow
 
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold

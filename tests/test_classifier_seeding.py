@@ -57,7 +57,7 @@ class Hammer:
 def test_keras_default_seeds_are_drawn_per_thread():
     from keras.src.random.seed_generator import make_default_seed
 
-    from skcxr.classifier._seeding import seeded
+    from skcxr.utils._seeding import seeded
 
     with seeded(3):
         expected = [make_default_seed() for _ in range(5)]

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from skcxr._console import TF_LOG_ENV, output_folder, quiet_tensorflow
-from skcxr._progress import ProgressLine, format_epoch_line
+from skcxr.utils._console import TF_LOG_ENV, output_folder, quiet_tensorflow
+from skcxr.utils._progress import ProgressLine, format_epoch_line
 
 
 # ------------------------------------------------------------- progress lines

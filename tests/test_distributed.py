@@ -21,7 +21,7 @@ import joblib
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 
 from skcxr import XRayLoader, make_default_pipeline
-from skcxr.classifier._runtime import _requested_threads
+from skcxr.utils._runtime import _requested_threads
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_grid_search_on_a_dask_cluster_scores_as_n_jobs_1_bit_for_bit(client, sy
 def _worker_threads():
     import tensorflow as tf
 
-    from skcxr.classifier._runtime import configure_tf_threads
+    from skcxr.utils._runtime import configure_tf_threads
 
     configure_tf_threads()
     return _requested_threads(), tf.config.threading.get_intra_op_parallelism_threads()
@@ -183,12 +183,12 @@ def test_search_progress_is_printed_by_the_client_for_a_dask_search(client, capf
 def _decode_inside_a_task(paths):
     from distributed import get_worker
 
-    from skcxr.preprocessing._loader import _resolve_n_jobs
+    from skcxr.utils._parallel import resolve_n_jobs
 
     worker = get_worker()
     before = worker.state.executing_count
     images = XRayLoader(size=(16, 16), n_jobs=2).transform(paths)  # threads, not Dask tasks
-    return _resolve_n_jobs(None), images.shape, before, worker.state.executing_count
+    return resolve_n_jobs(None), images.shape, before, worker.state.executing_count
 
 
 def test_decoding_inside_a_dask_task_uses_the_worker_threads_not_nested_tasks(client, synthetic_table):

@@ -48,7 +48,7 @@ def test_grid_pooling_is_the_mean_of_each_quadrant_per_layer():
     import keras
 
     from skcxr.architectures import build_backbone
-    from skcxr.classifier._runtime import seeded
+    from skcxr.utils._seeding import seeded
 
     X = images(n=3, size=40)  # block_3 map 10 x 10; block_6 map 5 x 5 (odd: middle shared)
     with seeded(0):  # the embedder's random weights (weights=None) are drawn with seed 0

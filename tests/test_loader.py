@@ -17,6 +17,7 @@ import skcxr
 from _preprocessing_files import frontal_paths, write_image_kinds
 from skcxr.preprocessing import ImageReadError, XRayLoader, XRayNormalizer
 from skcxr.preprocessing import _loader
+from skcxr.utils import _parallel
 
 
 @pytest.fixture(scope="module")
@@ -93,12 +94,12 @@ def test_n_jobs_does_not_change_output(paths):
 def test_n_jobs_none_resolution():
     from joblib import Parallel, delayed, parallel_config
 
-    assert _loader._resolve_n_jobs(1) == 1
-    assert _loader._resolve_n_jobs(None) >= 1
+    assert _parallel.resolve_n_jobs(1) == 1
+    assert _parallel.resolve_n_jobs(None) >= 1
     with parallel_config(n_jobs=1):
-        assert _loader._resolve_n_jobs(None) == 1
+        assert _parallel.resolve_n_jobs(None) == 1
     # inside a joblib worker (e.g. GridSearchCV(n_jobs=2)) no nested threads
-    inner = Parallel(n_jobs=2, prefer="threads")(delayed(_loader._resolve_n_jobs)(None) for _ in range(2))
+    inner = Parallel(n_jobs=2, prefer="threads")(delayed(_parallel.resolve_n_jobs)(None) for _ in range(2))
     assert inner == [1, 1]
 
 

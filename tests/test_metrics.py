@@ -390,27 +390,51 @@ def test_summary_bad_parameters(kwargs, match):
 
 
 def test_one_implementation_of_the_binary_rates_and_positive_scores():
-    """Every consumer computes the rates and picks positive scores through _classification."""
+    """Every consumer computes the rates and picks positive scores through utils._scores."""
     from skcxr.metrics import _classification, _summary
-    from skcxr.model_selection import _by_source, _report
+    from skcxr.model_selection import _by_source, _holdout_report, _report, _threshold
     from skcxr.plotting import _evaluation
+    from skcxr.utils import _scores
 
-    assert _summary._binary_rates is _classification._binary_rates
-    assert _report._binary_rates is _classification._binary_rates
-    assert _summary._positive_scores is _classification._positive_scores
-    assert _evaluation._positive_scores is _classification._positive_scores
-    assert _by_source._estimator_positive_scores is _classification._estimator_positive_scores
+    assert _classification.binary_rates is _scores.binary_rates
+    assert _summary.binary_rates is _scores.binary_rates
+    assert _report.binary_rates is _scores.binary_rates
+    assert _summary.positive_scores is _scores.positive_scores
+    assert _evaluation.positive_scores is _scores.positive_scores
+    assert _by_source.estimator_positive_scores is _scores.estimator_positive_scores
+    assert _threshold.estimator_positive_scores is _scores.estimator_positive_scores
+    for module in (_summary, _report, _holdout_report):
+        assert module.safe_roc_auc is _scores.safe_roc_auc
+        assert not hasattr(module, "roc_auc_score")
     assert not hasattr(_summary, "_ratio") and not hasattr(_by_source, "_positive_score")
 
 
+def test_safe_roc_auc_guards_one_class_and_missing_scores():
+    from skcxr.utils._scores import safe_roc_auc
+
+    y = np.array([True, False, True, False])
+    s = np.array([0.9, 0.2, 0.4, 0.6])
+    assert safe_roc_auc(y, s) == pytest.approx(roc_auc_score(y, s)) == 0.75
+    assert np.isnan(safe_roc_auc(y[[0, 2]], s[[0, 2]]))  # one class only
+    assert np.isnan(safe_roc_auc(y[:0], s[:0]))
+    w = np.array([1, 0, 2, 3])  # the zero weight drops a negative
+    assert safe_roc_auc(y, s, sample_weight=w) == pytest.approx(
+        roc_auc_score(y, s, sample_weight=w))
+    assert np.isnan(safe_roc_auc(y, s, sample_weight=[1, 0, 1, 0]))  # only positives drawn
+    nan = np.array([np.nan] * 4)
+    assert np.isnan(safe_roc_auc(y, nan, nan_scores="nan"))
+    with pytest.raises(ValueError, match="NaN"):
+        safe_roc_auc(y, nan)
+
+
 def test_binary_rates_equal_sklearn_recall_for_weights_and_resamples():
-    from skcxr.metrics._classification import _binary_rates
+    from skcxr.utils._scores import binary_rates
 
     rng = np.random.RandomState(0)
     y_true = rng.choice([C, N], 60)
     y_pred = np.where(rng.rand(60) < 0.7, y_true, rng.choice([C, N], 60))
     weights = rng.randint(0, 4, size=(5, 60))  # five resamples at once
-    rates = _binary_rates(y_true == C, y_pred == C, weights)
+    rates = binary_rates(y_true == C, y_pred == C, weights)
     for k, w in enumerate(weights):
         assert rates["sensitivity"][k] == pytest.approx(
             recall_score(y_true, y_pred, pos_label=C, sample_weight=w))
@@ -430,18 +454,18 @@ def test_binary_rates_equal_sklearn_recall_for_weights_and_resamples():
 def test_estimator_positive_scores_by_label_for_proba_and_decision_function():
     from sklearn.svm import LinearSVC
 
-    from skcxr.metrics._classification import _estimator_positive_scores
+    from skcxr.utils._scores import estimator_positive_scores
 
     X, y = _string_data()
     for estimator in (LogisticRegression(), LinearSVC()):
         clf = estimator.fit(X, y)
         assert list(clf.classes_) == [C, N]  # covid first: the column / sign matters
-        score = _estimator_positive_scores(clf, X, C)
+        score = estimator_positive_scores(clf, X, C)
         assert roc_auc_score(y == C, score) > 0.8
         if hasattr(clf, "predict_proba"):
             np.testing.assert_allclose(score, clf.predict_proba(X)[:, 0])
         else:
             np.testing.assert_allclose(score, -clf.decision_function(X))
-        np.testing.assert_allclose(_estimator_positive_scores(clf, X, N),
+        np.testing.assert_allclose(estimator_positive_scores(clf, X, N),
                                    clf.predict_proba(X)[:, 1] if hasattr(clf, "predict_proba")
                                    else clf.decision_function(X))

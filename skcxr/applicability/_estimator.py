@@ -10,7 +10,8 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ..preprocessing import ImageReadError
-from ..preprocessing._loader import N_JOBS_CONSTRAINT, _as_path_list
+from ..utils._parallel import N_JOBS_CONSTRAINT
+from ..utils._paths import as_path_list
 from ._features import STATISTICS, describe_files, embed, square_statistics
 from ._models import batch_outliers, chest_scores, fit_chest_model, fit_novelty, novelty_scores
 from ._negatives import library_images, transformed_radiographs
@@ -219,7 +220,7 @@ class ApplicabilityGate(BaseEstimator):
             The fitted gate.
         """
         self._validate_params()
-        paths = _as_path_list(X, self.path_column)
+        paths = as_path_list(X, self.path_column, "ApplicabilityGate")
         table = X if hasattr(X, "columns") else None
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -234,7 +235,7 @@ class ApplicabilityGate(BaseEstimator):
             negatives.append(self._made_features(
                 transformed_radiographs(squares, self.n_synthetic, self.size, seed)))
         if self.negatives is not None:
-            neg_paths = _as_path_list(self.negatives, self.path_column)
+            neg_paths = as_path_list(self.negatives, self.path_column, "ApplicabilityGate")
             own, neg_reasons, _ = self._features(neg_paths)
             _raise_unreadable(neg_reasons, neg_paths, "negative")
             negatives.append(own)
@@ -280,7 +281,7 @@ class ApplicabilityGate(BaseEstimator):
             ``familiar=False`` and a reason beginning ``"unreadable: "``.
         """
         check_is_fitted(self, "chest_model_")
-        paths = _as_path_list(X, self.path_column)
+        paths = as_path_list(X, self.path_column, "ApplicabilityGate")
         features, reasons, _ = self._features(paths)
         readable = np.array([not r for r in reasons])
         chest = np.zeros(len(paths), bool)

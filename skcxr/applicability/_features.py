@@ -13,7 +13,7 @@ from joblib import Parallel, delayed
 from PIL import Image
 
 from ..preprocessing import read_image
-from ..preprocessing._loader import _resolve_n_jobs
+from ..utils._parallel import resolve_n_jobs
 from ._negatives import _content, pad_square
 
 #: Names of the columns of :func:`image_statistics`, in order.
@@ -96,7 +96,7 @@ def describe_files(paths, size, n_jobs=None):
     hold the readable files, in order; ``reasons`` has one string per path,
     empty when it was read.
     """
-    results = Parallel(n_jobs=_resolve_n_jobs(n_jobs), prefer="threads")(
+    results = Parallel(n_jobs=resolve_n_jobs(n_jobs), prefer="threads")(
         delayed(describe_file)(p, size) for p in paths)
     reasons = [reason for _, _, reason in results]
     kept = [(square, stats) for square, stats, _ in results if square is not None]

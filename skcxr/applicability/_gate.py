@@ -19,6 +19,8 @@ import warnings
 
 from ._estimator import REPORT_COLUMNS, ApplicabilityGate
 
+from ..utils._estimators import inner_estimator
+
 __all__ = ["REPORT_COLUMNS", "ApplicabilityGate", "ApplicabilityWarning", "check_images",
            "find_gate", "warn_if_inapplicable"]
 
@@ -66,14 +68,7 @@ def find_gate(estimator):
         gate = getattr(estimator, "gate_", None)
         if gate is not None:
             return gate
-        inner = None
-        for name in ("best_estimator_", "estimator_"):
-            inner = getattr(estimator, name, None)
-            if inner is not None:
-                break
-        if inner is None and hasattr(estimator, "steps"):
-            inner = estimator.steps[-1][1]
-        estimator = inner
+        estimator = inner_estimator(estimator)
     return None
 
 

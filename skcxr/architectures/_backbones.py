@@ -10,6 +10,7 @@ layers under their Keras names -> global pooling -> the dense head ->
 import re
 from dataclasses import dataclass
 
+from ..utils._constants import IMAGENET_STD
 from ._five_block import _check_head, _check_input_shape, _classification_head
 from ._registry import register_architecture
 from ._weights import WeightsError, load_backbone_weights, resolve_weights
@@ -29,7 +30,6 @@ BACKBONES = {
     "efficientnet_b0": _Backbone("EfficientNetB0", "raw", r"^(block\d+[a-z])_"),
     "resnet50": _Backbone("ResNet50", "caffe", r"^(conv\d_block\d+)_"),
 }
-_IMAGENET_STDDEV_RGB = (0.229, 0.224, 0.225)
 
 
 def backbone_blocks(name, layers):
@@ -145,7 +145,7 @@ def _fix_efficientnet_normalization(model):
 
     norm = next(layer for layer in model.layers if layer.__class__.__name__ == "Normalization")
     variance = norm.variables[1]
-    variance.assign(np.asarray(variance) * np.reshape(_IMAGENET_STDDEV_RGB, variance.shape))
+    variance.assign(np.asarray(variance) * np.reshape(IMAGENET_STD, variance.shape))
     if hasattr(norm, "finalize_state"):
         norm.finalize_state()
 

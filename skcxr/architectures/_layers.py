@@ -3,10 +3,10 @@
 import keras
 from keras import ops
 
+from ..utils._constants import IMAGENET_MEAN, IMAGENET_STD
+
 #: Per-mode constants of ``keras.applications`` input preprocessing.
 _CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
-_TORCH_MEAN = (0.485, 0.456, 0.406)
-_TORCH_STD = (0.229, 0.224, 0.225)
 MODES = ("tf", "caffe", "torch", "raw")
 
 
@@ -43,8 +43,8 @@ class BackboneInput(keras.layers.Layer):
             x = ops.flip(x * 255.0, axis=-1)
             return x - ops.convert_to_tensor(_CAFFE_MEAN_BGR, dtype="float32")
         if self.mode == "torch":
-            mean = ops.convert_to_tensor(_TORCH_MEAN, dtype="float32")
-            std = ops.convert_to_tensor(_TORCH_STD, dtype="float32")
+            mean = ops.convert_to_tensor(IMAGENET_MEAN, dtype="float32")
+            std = ops.convert_to_tensor(IMAGENET_STD, dtype="float32")
             return (x - mean) / std
         return x * 255.0
 

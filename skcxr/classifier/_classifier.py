@@ -11,11 +11,11 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._images import as_unit_float
+from ..utils._runtime import check_not_forked, configure_tf_threads
 from ._build import build_model, model_from_bytes, model_to_bytes
 from ._distribute import clone_keeping_strategy, picklable_state
-from ._inputs import as_unit_float
 from ._params import PARAMETER_CONSTRAINTS, check_keyword, is_routed
-from ._runtime import check_not_forked, configure_tf_threads
 from ._training import TrainingMixin
 
 _PACKED_MODEL = "_model_keras_bytes"
@@ -111,7 +111,7 @@ class CXRClassifier(TrainingMixin, KerasClassifier):
     all validate the parameters, cap TensorFlow's threads and seed.
 
     The seeding policy and the thread caps are described in
-    :mod:`skcxr.classifier._runtime`. With ``n_jobs > 1`` use joblib's
+    :mod:`skcxr.utils._runtime`. With ``n_jobs > 1`` use joblib's
     default loky backend: fork-based backends (``"multiprocessing"``, or
     ``fork`` start methods) deadlock once TensorFlow has run in the parent;
     the classifier raises a RuntimeError there instead of hanging.
@@ -288,7 +288,7 @@ class CXRClassifier(TrainingMixin, KerasClassifier):
         if X is not None:
             if reset:
                 self.input_dtype_ = np.asarray(X).dtype if not isinstance(X, list) else None
-            X = as_unit_float(X)
+            X = as_unit_float(X, caller="CXRClassifier")
             if reset and self.input_dtype_ is None:
                 self.input_dtype_ = X.dtype
         X, y = super()._validate_data(X, y, reset=reset, y_numeric=y_numeric)

@@ -5,7 +5,7 @@ import time
 
 import keras
 
-from .._progress import format_epoch_line
+from ..utils._progress import format_epoch_line
 
 __all__ = ["EpochProgress"]
 

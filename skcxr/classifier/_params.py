@@ -7,10 +7,9 @@ import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError, StrOptions
 
 from ..architectures import get_architecture
+from ..utils._seeding import MAX_SEED
 from ._augment import check_augmentation
 from ._distribute import check_distribute
-
-MAX_SEED = 2**31 - 1
 
 #: scikit-learn's declaration of the constructor parameters, checked by
 #: ``CXRClassifier._validate_params`` (with the routed keywords) at the start

@@ -11,8 +11,8 @@ from ._augment import make_augmenter, training_dataset
 from ._distribute import distribute_scope
 from ._inputs import check_labels, combined_sample_weight, split_validation
 from ._params import check_fit_kwargs, validate_training_params
-from ._runtime import configure_tf_threads
-from ._seeding import derive_seed, draw_seed, seeded
+from ..utils._runtime import configure_tf_threads
+from ..utils._seeding import derive_seed, draw_seed, seeded
 
 
 class TrainingMixin:
@@ -20,7 +20,7 @@ class TrainingMixin:
 
     Every training call goes through :meth:`_training_call`: parameter
     validation, label checks, TensorFlow thread caps and the thread-local
-    seeding of :mod:`skcxr.classifier._seeding`. Sample weights are combined
+    seeding of :mod:`skcxr.utils._seeding`. Sample weights are combined
     with ``class_weight`` into a new array (scikeras 0.13 multiplies the
     caller's array in place).
     """

@@ -12,7 +12,7 @@ from PIL import Image
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from .._stack import caller_stacklevel
+from ..utils._stack import caller_stacklevel
 from ._base import TABLE_COLUMNS, check_root, prefix_ids
 from ._views import FRONTAL_VIEWS, check_views, frontal_xrays
 from ._covid_chestxray import load_covid_chestxray

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._stack import caller_stacklevel
+from ..utils._stack import caller_stacklevel
 
 #: Columns every assembled table carries, in this order (see the team contract).
 TABLE_COLUMNS = ["path", "label", "patientid", "source", "view", "finding", "sex", "age"]

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import validate_params
 
-from .._stack import caller_stacklevel
+from ..utils._stack import caller_stacklevel
+from ..preprocessing import ImageReadError
 from ..preprocessing._dicom_io import dicom_problem, looks_like_dicom, read_dicom_dataset
-from ..preprocessing._errors import ImageReadError
 from ._assemble import FRONTAL_VIEWS
 from ._base import TABLE_COLUMNS, check_root
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import Interval, validate_params
 
-from ..preprocessing._io import read_image
+from ..preprocessing import read_image
 
 
 @lru_cache(maxsize=8192)

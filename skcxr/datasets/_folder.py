@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import StrOptions, validate_params
 
-from .._stack import caller_stacklevel
+from ..utils._stack import caller_stacklevel
 from ._base import LABELS, TABLE_COLUMNS, check_root, read_metadata
 
 #: Columns ``metadata.csv`` must have; ``finding, view, patientid, source,

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import StrOptions, validate_params
 
-from .._stack import caller_stacklevel
+from ..utils._stack import caller_stacklevel
 from ._base import check_root, handle_missing_files, prefix_ids, read_metadata
 from ._pneumonia import load_pneumonia_folders
 

@@ -7,6 +7,8 @@ import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._images import as_unit_float
+
 __all__ = ["find_conv_layers", "grad_cam"]
 
 _CONV_TYPES = ("Conv2D", "SeparableConv2D", "DepthwiseConv2D")
@@ -55,8 +57,8 @@ def _as_images(clf, X, model):
         )
     if len(X) and hasattr(clf, "_validate_data"):  # the classifier's own rules, as in predict
         X = clf._validate_data(X=X)[0]
-    elif X.dtype == np.uint8:
-        X = X / np.float32(255.0)
+    elif len(X):  # the rules of every skcxr image estimator
+        X = as_unit_float(X, caller="grad_cam", channels=None)
     return np.asarray(X, dtype=np.float32)
 
 

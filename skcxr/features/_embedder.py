@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import TransformerTags
 
+from ..utils._images import check_image_array
 from . import _cache
 
 #: The elementary poolings of :class:`XRayEmbedder`; a ``pooling`` value is one
@@ -27,38 +28,9 @@ def _pooling_parts(pooling):
 
 
 def _check_images(X):
-    """Images (n, h, w, c), c in {1, 3}: returned as float32 in [0, 1]."""
-    if hasattr(X, "toarray") or hasattr(X, "tocsr"):
-        raise TypeError("XRayEmbedder does not support sparse input: pass an image array")
-    X = np.asarray(X)
-    if X.ndim != 4:
-        hint = " (add a channel axis: X[..., np.newaxis])" if X.ndim == 3 else ""
-        raise ValueError(
-            "XRayEmbedder expects images as a 4-D array (n_samples, height, width, "
-            f"channels), got an array of shape {X.shape}{hint}; skcxr.XRayLoader makes one"
-        )
-    if X.shape[-1] not in (1, 3):
-        raise ValueError(
-            f"XRayEmbedder expects 1 (grayscale) or 3 (RGB) channels, got {X.shape[-1]} "
-            f"(shape {X.shape})"
-        )
-    if X.shape[0] == 0:
-        raise ValueError(f"XRayEmbedder got 0 images (shape {X.shape}); at least one is needed")
-    if X.dtype == np.uint8:
-        return X
-    if X.dtype.kind != "f":
-        raise ValueError(
-            f"XRayEmbedder expects uint8 (0..255) or float (0..1) images, got dtype {X.dtype}"
-        )
-    low, high = float(np.min(X)), float(np.max(X))
-    if not (np.isfinite(low) and np.isfinite(high)):
-        raise ValueError("XRayEmbedder: images contain NaN or infinite values")
-    if low < -1e-3 or high > 1 + 1e-3:
-        raise ValueError(
-            f"XRayEmbedder expects float images in [0, 1], got values in [{low:.4g}, "
-            f"{high:.4g}]; pass uint8 images or scale them to [0, 1]"
-        )
-    return X.astype(np.float32, copy=False)
+    """Images (n, h, w, c), c in {1, 3}: uint8 as is, float as float32 in [0, 1]."""
+    X = check_image_array(X, caller="XRayEmbedder")
+    return X if X.dtype == np.uint8 else X.astype(np.float32, copy=False)
 
 
 class XRayEmbedder(TransformerMixin, BaseEstimator):
@@ -254,7 +226,7 @@ class XRayEmbedder(TransformerMixin, BaseEstimator):
         return np.stack(found).astype(np.float32, copy=False)
 
     def _embed(self, key, X):
-        from ..classifier._runtime import configure_tf_threads
+        from ..utils._runtime import configure_tf_threads
 
         configure_tf_threads()
         model = self._model(key)
@@ -298,10 +270,10 @@ def _feature_model(backbone, weights, layers, poolings, channels):
     import keras
     from keras import layers as kl
 
-    from ..architectures._backbones import build_backbone
+    from ..architectures import build_backbone
     from ..architectures._layers import GridAveragePooling2D
 
-    from ..classifier._runtime import seeded
+    from ..utils._seeding import seeded
 
     # random weights (weights=None) are drawn with a fixed seed: the same
     # features in every process and for every layer / pooling configuration

@@ -2,14 +2,14 @@
 
 Sensitivity is the recall of the positive class (``pos_label``); specificity is
 the recall of the negative class, i.e. the share of negative cases predicted
-negative. Both, and accuracy, come from :func:`_binary_rates` (weighted
+negative. Both, and accuracy, come from :func:`skcxr.utils._scores.binary_rates` (weighted
 confusion counts), which the public scores, the bootstrap of
 :func:`~skcxr.metrics.classification_summary` and the per-source tables of
 :func:`~skcxr.model_selection.evaluate_by_source` all call. An undefined rate
 follows :func:`sklearn.metrics.recall_score`'s ``zero_division`` rules and
 warning (:class:`~sklearn.exceptions.UndefinedMetricWarning`).
 
-:func:`_positive_scores` and :func:`_estimator_positive_scores` are the one
+:func:`skcxr.utils._scores.positive_scores` and ``estimator_positive_scores`` are the one
 place that picks "the score of the positive class" out of a ``predict_proba``
 or ``decision_function`` output.
 """
@@ -21,11 +21,11 @@ import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils._param_validation import Interval, Options, StrOptions, validate_params
-from sklearn.utils._response import _get_response_values
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import _check_sample_weight
 
-from .._stack import caller_stacklevel
+from ..utils._stack import caller_stacklevel
+from ..utils._scores import binary_rates
 
 __all__ = ["sensitivity_score", "specificity_score"]
 
@@ -41,34 +41,6 @@ _METRIC_CONSTRAINTS = {
     "sample_weight": ["array-like", None],
     "zero_division": ZERO_DIVISION,
 }
-
-
-def _binary_rates(is_pos_true, is_pos_pred, sample_weight=None):
-    """Accuracy, sensitivity and specificity from "is positive" indicator arrays.
-
-    The one implementation of the binary metrics. ``sample_weight`` (one
-    weight per sample; a weight of k counts a sample k times) may also be a
-    2-D array of shape (n_resamples, n_samples), giving one value per row.
-    Undefined rates (no positive, or no negative, weight) are NaN.
-
-    Returns
-    -------
-    rates : dict
-        ``accuracy``, ``sensitivity``, ``specificity``: floats, or arrays of
-        shape (n_resamples,) for a 2-D ``sample_weight``.
-    """
-    t = np.asarray(is_pos_true, dtype=bool)
-    p = np.asarray(is_pos_pred, dtype=bool)
-    w = np.ones(t.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-    tp, fn = w @ (t & p), w @ (t & ~p)
-    tn, fp = w @ (~t & ~p), w @ (~t & p)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rates = {
-            "accuracy": np.where(w.sum(axis=-1) > 0, (tp + tn) / w.sum(axis=-1), np.nan),
-            "sensitivity": np.where(tp + fn > 0, tp / (tp + fn), np.nan),
-            "specificity": np.where(tn + fp > 0, tn / (tn + fp), np.nan),
-        }
-    return {k: float(v) if np.ndim(v) == 0 else v for k, v in rates.items()}
 
 
 def _zero_division_value(value, zero_division, name, pos_label):
@@ -91,56 +63,8 @@ def _binary_score(name, y_true, y_pred, pos_label, sample_weight, zero_division)
     y_true, y_pred, _ = _check_binary_labels(y_true, y_pred, pos_label)
     if sample_weight is not None:
         sample_weight = _check_sample_weight(sample_weight, y_true)
-    rates = _binary_rates(y_true == pos_label, y_pred == pos_label, sample_weight)
+    rates = binary_rates(y_true == pos_label, y_pred == pos_label, sample_weight)
     return _zero_division_value(rates[name], zero_division, name, pos_label)
-
-
-def _positive_scores(y_score, *, pos_label, classes=None):
-    """Return the score of ``pos_label`` as a 1-D float array.
-
-    ``y_score`` is either 1-D (already the positive-class score) or a
-    2-column ``predict_proba`` output whose columns are ordered as ``classes``.
-    """
-    y_score = np.asarray(y_score, dtype=float)
-    if y_score.ndim == 2 and y_score.shape[1] == 1:
-        y_score = y_score[:, 0]
-    if y_score.ndim == 1:
-        return y_score
-    if y_score.ndim != 2 or y_score.shape[1] != 2:
-        raise ValueError(
-            "y_score must be 1-D (score of the positive class) or of shape "
-            f"(n_samples, 2) (predict_proba); got shape {y_score.shape}."
-        )
-    if classes is None:
-        raise ValueError(
-            "y_score has 2 columns; pass classes=estimator.classes_ to say which "
-            "column holds the score of pos_label, or pass the positive column only."
-        )
-    classes = np.asarray(classes).tolist()
-    if len(classes) != 2 or pos_label not in classes:
-        raise ValueError(
-            f"classes must hold the 2 column labels of y_score including "
-            f"pos_label={pos_label!r}; got {classes}."
-        )
-    return y_score[:, classes.index(pos_label)]
-
-
-def _estimator_positive_scores(estimator, X, pos_label):
-    """Score of ``pos_label`` from a fitted binary classifier, 1-D.
-
-    ``predict_proba``'s ``pos_label`` column, else ``decision_function``
-    (negated when ``pos_label`` is ``classes_[0]``), chosen by label through
-    scikit-learn's own ``_get_response_values``; NaN for an estimator with
-    neither method.
-    """
-    if not (hasattr(estimator, "predict_proba") or hasattr(estimator, "decision_function")):
-        return np.full(len(X), np.nan)
-    scores, _ = _get_response_values(
-        estimator, X, response_method=("predict_proba", "decision_function"),
-        pos_label=pos_label,
-    )
-    return _positive_scores(scores, pos_label=pos_label,
-                            classes=getattr(estimator, "classes_", None))
 
 
 def _is_string_like(value):

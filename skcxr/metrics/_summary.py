@@ -4,18 +4,17 @@ import numbers
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
+from sklearn.metrics import precision_recall_fscore_support
 from sklearn.utils import check_consistent_length, check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, validate_params
 
 from ._classification import (
     POS_LABEL,
     ZERO_DIVISION,
-    _binary_rates,
     _check_binary_labels,
-    _positive_scores,
     _zero_division_value,
 )
+from ..utils._scores import binary_rates, positive_scores, safe_roc_auc
 
 __all__ = ["ClassificationSummary", "classification_summary"]
 
@@ -47,19 +46,14 @@ def _weighted_metrics(weights, is_pos_true, is_pos_pred, scores):
 
     A weight of k counts a sample k times, as if it had been drawn k times;
     undefined values (no positive / negative case drawn) are NaN. The rates
-    come from :func:`skcxr.metrics._classification._binary_rates`, as the
+    come from :func:`skcxr.utils._scores.binary_rates`, as the
     point values do.
     """
     w = weights.astype(float)
-    rates = _binary_rates(is_pos_true, is_pos_pred, w)
+    rates = binary_rates(is_pos_true, is_pos_pred, w)
     stats = [rates["accuracy"], rates["sensitivity"], rates["specificity"]]
     if scores is not None:
-        drawn = weights > 0
-        t = is_pos_true[drawn]
-        if t.all() or not t.any():
-            stats.append(np.nan)
-        else:
-            stats.append(roc_auc_score(t, scores[drawn], sample_weight=w[drawn]))
+        stats.append(safe_roc_auc(is_pos_true, scores, sample_weight=w))
     return stats
 
 
@@ -307,7 +301,7 @@ def classification_summary(
     rows = [pos_label] + [label for label in labels if label != pos_label]
     scores = None
     if y_score is not None:
-        scores = _positive_scores(y_score, pos_label=pos_label, classes=classes)
+        scores = positive_scores(y_score, pos_label=pos_label, classes=classes)
         check_consistent_length(y_true, scores)
     if groups is not None:
         groups = column_or_1d(groups)
@@ -327,7 +321,7 @@ def classification_summary(
     )
 
     is_pos_true = y_true == pos_label
-    rates = _binary_rates(is_pos_true, y_pred == pos_label)
+    rates = binary_rates(is_pos_true, y_pred == pos_label)
     names = ["accuracy", "sensitivity", "specificity"]
     values = [rates["accuracy"]] + [
         _zero_division_value(rates[name], zero_division, name, pos_label)
@@ -335,10 +329,7 @@ def classification_summary(
     ]
     if scores is not None:
         names.append("roc_auc")
-        values.append(
-            roc_auc_score(is_pos_true, scores) if 0 < is_pos_true.sum() < n_samples
-            else np.nan
-        )
+        values.append(safe_roc_auc(is_pos_true, scores))
     overall = pd.DataFrame(np.nan, index=pd.Index(names, name="metric"), columns=_CI_COLUMNS)
     overall["value"] = np.asarray(values, dtype=float)
 

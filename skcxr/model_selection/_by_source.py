@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 
-from ..metrics._classification import _estimator_positive_scores
+from ..utils._scores import estimator_positive_scores
 from ._threshold import with_groups
 from ._report import CROSS_SOURCE, INTERNAL, SourceEvaluation, score_by_source
 
@@ -138,7 +138,7 @@ def _fit_predict(estimator, X, y, train, test, pos_label, message, verbose, fit_
             f"{message}: {type(estimator).__name__} rejected a parameter: {exc}") from exc
     X_test = X.iloc[test]
     y_pred = np.asarray(fitted.predict(X_test), dtype=object)
-    y_score = _estimator_positive_scores(fitted, X_test, pos_label)
+    y_score = estimator_positive_scores(fitted, X_test, pos_label)
     _log(verbose, f"{message} ({time.perf_counter() - start:.1f} s)")
     return y_pred, y_score
 

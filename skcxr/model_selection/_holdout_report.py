@@ -2,7 +2,8 @@
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
+
+from ..utils._scores import safe_roc_auc
 
 INTERNAL_INNER = "internal"
 HELD_OUT = "held-out"
@@ -140,7 +141,7 @@ class HoldoutEvaluation:
             for ns, nn in neg.groupby("source", sort=True):
                 y = np.r_[np.ones(len(pp)), np.zeros(len(nn))]
                 s = np.r_[pp["y_score"].to_numpy(float), nn["y_score"].to_numpy(float)]
-                auc = float(roc_auc_score(y, s)) if not np.isnan(s).any() else np.nan
+                auc = safe_roc_auc(y, s, nan_scores="nan")
                 rows.append([ps, ns, len(pp), len(nn), auc])
         return pd.DataFrame(rows, columns=columns)
 

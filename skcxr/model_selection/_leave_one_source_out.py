@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import (
     HasMethods, Interval, InvalidParameterError, validate_params)
 
 from ..applicability import ApplicabilityWarning, find_gate
-from ..metrics._classification import _estimator_positive_scores
+from ..utils._scores import estimator_positive_scores
 from ._by_source import EstimatorParameterError, _check_fit_params, _validate_table
 from ._holdout_report import HELD_OUT, INTERNAL_INNER, HoldoutEvaluation
 from ._report import score_rows
@@ -87,7 +87,7 @@ def _run_fold(estimator, X, y, groups, train, tests, X_eval, fit_params, *, thre
     with warnings.catch_warnings():
         # held-out sources are unfamiliar by design: the gate's verdicts are recorded below
         warnings.simplefilter("ignore", ApplicabilityWarning)
-        score = _estimator_positive_scores(fitted, X_test, pos_label)
+        score = estimator_positive_scores(fitted, X_test, pos_label)
         if isinstance(fitted, SensitivityThresholdClassifierCV):
             cut = fitted.best_threshold_
         elif threshold == "predict":

@@ -9,9 +9,8 @@ import math
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
 
-from ..metrics._classification import _binary_rates
+from ..utils._scores import binary_rates, safe_roc_auc
 
 INTERNAL = "internal"
 CROSS_SOURCE = "cross-source"
@@ -81,12 +80,11 @@ def score_rows(y_true, y_pred, y_score, *, pos_label, neg_label):
     }
     if len(y_true):
         # the binary metrics of skcxr.metrics: NaN where the group cannot define them
-        rates = _binary_rates(y_true == pos_label, y_pred == pos_label)
+        rates = binary_rates(y_true == pos_label, y_pred == pos_label)
         out["sensitivity"], out["specificity"] = rates["sensitivity"], rates["specificity"]
     if n_pos and n_neg:
         out["accuracy"] = rates["accuracy"]
-        if not np.isnan(y_score).any():
-            out["roc_auc"] = roc_auc_score(y_true == pos_label, y_score)
+        out["roc_auc"] = safe_roc_auc(y_true == pos_label, y_score, nan_scores="nan")
     for key in ("accuracy", "sensitivity", "specificity", "roc_auc"):
         out[key] = float(out[key])
     return out

@@ -17,7 +17,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     _check_method_params, _num_samples, check_is_fitted, column_or_1d)
 
-from ..metrics._classification import _estimator_positive_scores
+from ..utils._scores import estimator_positive_scores
 
 #: Sensitivity the recipes' decision threshold is set for (and
 #: :func:`leave_one_source_out`'s default): chosen on held-out sources
@@ -90,7 +90,7 @@ def with_groups(estimator, fit_params, groups):
 def _oof_scores(estimator, X, y, train, test, fit_params, pos_label):
     fitted = clone(estimator).fit(_safe_indexing(X, train), _safe_indexing(y, train),
                                   **_check_method_params(X, fit_params, indices=train))
-    return test, _estimator_positive_scores(fitted, _safe_indexing(X, test), pos_label)
+    return test, estimator_positive_scores(fitted, _safe_indexing(X, test), pos_label)
 
 
 class SensitivityThresholdClassifierCV(TunedThresholdClassifierCV):
@@ -325,7 +325,7 @@ class SensitivityThresholdClassifierCV(TunedThresholdClassifierCV):
         """
         check_is_fitted(self, "estimator_")
         self._check_gate(X)
-        score = _estimator_positive_scores(self.estimator_, X, self.pos_label_)
+        score = estimator_positive_scores(self.estimator_, X, self.pos_label_)
         negative = [c for c in self.classes_ if c != self.pos_label_][0]
         return np.where(score >= self.best_threshold_, self.pos_label_, negative).astype(
             self.classes_.dtype)

@@ -4,7 +4,7 @@ import copy
 
 from sklearn.pipeline import Pipeline
 
-from ..model_selection._threshold import TARGET_SENSITIVITY, SensitivityThresholdClassifierCV
+from ..model_selection import TARGET_SENSITIVITY, SensitivityThresholdClassifierCV
 
 #: Defaults of :func:`make_default_pipeline`, per step, chosen by measurement
 #: (``benchmarks/README.md``: bench_accuracy, bench_shortcut and the

@@ -1,6 +1,6 @@
 """Confusion matrix and ROC curve: thin wrappers over sklearn's displays."""
 
-from ..metrics._classification import _positive_scores
+from ..utils._scores import positive_scores
 from ._base import require_matplotlib
 
 __all__ = ["plot_confusion_matrix", "plot_roc_curve"]
@@ -111,7 +111,7 @@ def plot_roc_curve(
     require_matplotlib("skcxr.plotting.plot_roc_curve")
     from sklearn.metrics import RocCurveDisplay
 
-    scores = _positive_scores(y_score, pos_label=pos_label, classes=classes)
+    scores = positive_scores(y_score, pos_label=pos_label, classes=classes)
     display = RocCurveDisplay.from_predictions(
         y_true, scores, pos_label=pos_label, name=name, ax=ax,
         plot_chance_level=plot_chance_level, **kwargs,

@@ -5,16 +5,10 @@ from collections.abc import Mapping
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
+from ..utils._estimators import final_estimator
 from ._base import require_matplotlib
 
 __all__ = ["plot_history"]
-
-
-def _final_estimator(estimator):
-    """The last step of a Pipeline (recursively), else the object itself."""
-    while hasattr(estimator, "steps"):
-        estimator = estimator.steps[-1][1]
-    return estimator
 
 
 def _resolve_history(history):
@@ -23,7 +17,7 @@ def _resolve_history(history):
         return history
     if isinstance(getattr(history, "history", None), Mapping):  # keras.callbacks.History
         return history.history
-    estimator = _final_estimator(history)
+    estimator = final_estimator(history)
     if hasattr(estimator, "fit"):
         if not isinstance(getattr(estimator, "history_", None), Mapping):
             raise NotFittedError(

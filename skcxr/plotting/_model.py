@@ -5,14 +5,14 @@ import shutil
 
 from sklearn.exceptions import NotFittedError
 
-from ._history import _final_estimator
+from ..utils._estimators import final_estimator
 
 __all__ = ["model_summary", "plot_model"]
 
 
 def _keras_model(estimator):
     """The Keras model of a keras Model, a fitted CXRClassifier or a Pipeline ending in one."""
-    estimator = _final_estimator(estimator)
+    estimator = final_estimator(estimator)
     if hasattr(estimator, "layers") and hasattr(estimator, "summary"):
         return estimator  # already a keras Model
     if hasattr(estimator, "fit"):

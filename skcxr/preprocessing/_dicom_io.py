@@ -19,6 +19,7 @@ from numbers import Integral
 
 import numpy as np
 
+from ..utils._images import minmax_rescale
 from ._errors import ImageReadError
 
 __all__ = ["DICOM_INSTALL", "check_dicom_voi", "dicom_image", "looks_like_dicom",
@@ -266,10 +267,7 @@ def dicom_image(path, *, voi="auto", max_pixels=None):
             raise ImageReadError(
                 f"cannot apply the VOI of DICOM file {path!r} ({exc}); pass "
                 "dicom_voi=None (min-max) or your own window (center, width)") from exc
-    values = np.asarray(values, dtype=np.float64)
-    if not high > low:  # a constant image carries no contrast: black, as 16-bit PNGs
-        return np.zeros(values.shape)
-    image = np.clip((values - low) / (high - low), 0.0, 1.0)
-    if str(ds.PhotometricInterpretation).strip().upper() == "MONOCHROME1":
+    image = minmax_rescale(values, low, high)  # constant: black, as 16-bit PNGs
+    if high > low and str(ds.PhotometricInterpretation).strip().upper() == "MONOCHROME1":
         image = 1.0 - image
     return image

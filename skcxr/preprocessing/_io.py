@@ -10,7 +10,8 @@ from numbers import Integral
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from .._workers import on_worker_hint
+from ..utils._images import minmax_rescale
+from ..utils._workers import on_worker_hint
 from ._dicom_io import check_dicom_voi, dicom_image, looks_like_dicom
 from ._errors import ImageReadError
 from ._png16 import png_rawmode, wide_colour
@@ -108,17 +109,7 @@ def _source_box(width, height, target_wh, resize):
 
 def _rescale_wide(im):
     """Map a 16/32-bit or float image onto 0..255 by its real min..max range."""
-    arr = np.asarray(im, dtype=np.float32)
-    finite = np.isfinite(arr)
-    if not finite.all():
-        arr = np.where(finite, arr, 0.0).astype(np.float32)
-    lo, hi = float(arr.min()), float(arr.max())
-    if hi > lo:
-        arr = (arr - lo) * np.float32(255.0 / (hi - lo))
-        out = np.rint(arr).astype(np.uint8)
-    else:  # a constant image carries no contrast
-        out = np.zeros(arr.shape, dtype=np.uint8)
-    return Image.fromarray(out, mode="L")
+    return Image.fromarray(minmax_rescale(im, to_uint8=True), mode="L")
 
 
 def _to_target_mode(im, target):

@@ -1,17 +1,16 @@
 """XRayLoader: image paths -> one 4-D array, as a stateless sklearn transformer."""
 
-import os
 import sys
 import time
-from numbers import Integral
 
 import numpy as np
-from joblib import Parallel, cpu_count, delayed, effective_n_jobs
-from joblib.parallel import get_active_backend
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 
-from .._workers import dask_worker_threads
+from ..utils._parallel import N_JOBS_CONSTRAINT, resolve_n_jobs
+from ..utils._paths import as_path_list
+from ..utils._workers import dask_worker_threads
 from ..utils._set_output import ImageOutputMixin
 from ._dicom_io import check_dicom_voi
 from ._io import COLOR_MODES, RESIZE_MODES, check_size, read_image
@@ -20,76 +19,6 @@ __all__ = ["XRayLoader"]
 
 _DTYPES = {"float32": np.float32, "uint8": np.uint8}
 _CHUNK = 32  # images per joblib task: amortises dispatch, still balances load
-_MAX_THREADS = 8
-
-#: ``n_jobs`` as joblib reads it: None, or a non-zero int (negative counts from the cores).
-N_JOBS_CONSTRAINT = [
-    Interval(Integral, None, -1, closed="right"),
-    Interval(Integral, 1, None, closed="left"),
-    None,
-]
-
-
-def _resolve_n_jobs(n_jobs):
-    """Threads to decode with; ``None`` means all cores outside joblib workers."""
-    if n_jobs is not None:
-        return effective_n_jobs(n_jobs)
-    worker_threads = dask_worker_threads()
-    if worker_threads is not None:  # inside a task on a Dask worker: its own threads
-        return worker_threads
-    backend, context_n_jobs = get_active_backend()
-    if context_n_jobs is not None:  # inside joblib.parallel_config(n_jobs=...)
-        return effective_n_jobs(context_n_jobs)
-    if getattr(backend, "nesting_level", 0):  # inside a joblib worker: no nesting
-        return 1
-    return max(1, min(cpu_count(), _MAX_THREADS))
-
-
-def _as_path_list(X, path_column):
-    """Turn the accepted input kinds into a list of str paths (no file access)."""
-    if isinstance(X, (str, bytes, os.PathLike)):
-        raise TypeError(
-            "XRayLoader expects a sequence of image paths (list, 1-D array, Series "
-            f"or DataFrame), got a single path {X!r}; wrap it in a list"
-        )
-    if hasattr(X, "columns") and hasattr(X, "iloc"):  # pandas DataFrame
-        if path_column not in X.columns:
-            raise ValueError(
-                f"path_column={path_column!r} is not a column of the DataFrame; "
-                f"columns are {list(X.columns)}"
-            )
-        X = X[path_column]
-    if hasattr(X, "to_numpy"):  # pandas Series / Index
-        X = X.to_numpy(dtype=object)
-    if isinstance(X, np.ndarray):
-        if X.ndim != 1:
-            raise ValueError(
-                "XRayLoader expects a 1-D sequence of image paths, got an array of "
-                f"shape {X.shape}; pass a DataFrame and path_column to select a column"
-            )
-        X = X.tolist()
-    try:
-        items = list(X)
-    except TypeError:
-        raise TypeError(
-            f"XRayLoader expects a sequence of image paths, got {type(X).__name__}"
-        ) from None
-    if not items:
-        raise ValueError("XRayLoader received an empty input: 0 image paths")
-    paths = []
-    for i, item in enumerate(items):
-        if isinstance(item, bytes):
-            item = os.fsdecode(item)
-        if not isinstance(item, (str, os.PathLike)):
-            raise TypeError(
-                f"image path at position {i} must be a str or os.PathLike, got "
-                f"{type(item).__name__}: {item!r}"
-            )
-        path = os.fspath(item)
-        if not path:
-            raise ValueError(f"image path at position {i} is an empty string")
-        paths.append(path)
-    return paths
 
 
 def _read_chunk(paths, options):
@@ -237,7 +166,7 @@ class XRayLoader(ImageOutputMixin, TransformerMixin, BaseEstimator):
         (128, 128)
         """
         self._validate_params()
-        _as_path_list(X, self.path_column)
+        as_path_list(X, self.path_column)
         return self
 
     def transform(self, X):
@@ -271,13 +200,13 @@ class XRayLoader(ImageOutputMixin, TransformerMixin, BaseEstimator):
         (1, 10, 20, 3)
         """
         self._validate_params()
-        paths = _as_path_list(X, self.path_column)
+        paths = as_path_list(X, self.path_column)
         height, width = check_size(self.size)
         channels = 1 if self.color_mode == "grayscale" else 3
         out = np.empty((len(paths), height, width, channels), dtype=_DTYPES[self.dtype])
         options = dict(color_mode=self.color_mode, size=(height, width), resize=self.resize,
                        dicom_voi=self.dicom_voi)
-        n_jobs = _resolve_n_jobs(self.n_jobs)
+        n_jobs = resolve_n_jobs(self.n_jobs)
         step = max(1, min(_CHUNK, -(-len(paths) // (4 * n_jobs))))
         chunks = [paths[i : i + step] for i in range(0, len(paths), step)]
         show = self.verbose and len(paths) > 100

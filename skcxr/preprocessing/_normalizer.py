@@ -8,8 +8,9 @@ from skimage import exposure
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..utils._images import check_image_array
+from ..utils._parallel import N_JOBS_CONSTRAINT, resolve_n_jobs
 from ..utils._set_output import ImageOutputMixin
-from ._loader import N_JOBS_CONSTRAINT, _resolve_n_jobs
 
 __all__ = ["XRayNormalizer"]
 
@@ -139,27 +140,7 @@ class XRayNormalizer(ImageOutputMixin, TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _validate_data(X):
-        X = np.asarray(X)
-        if X.ndim != 4:
-            raise ValueError(
-                "XRayNormalizer expects a 4-D array (n_images, height, width, channels) "
-                f"as XRayLoader returns, got shape {X.shape}"
-            )
-        if X.shape[0] == 0:
-            raise ValueError("XRayNormalizer received an empty input: 0 images")
-        if X.dtype != np.uint8 and not np.issubdtype(X.dtype, np.floating):
-            raise TypeError(
-                f"XRayNormalizer expects uint8 or float images, got dtype {X.dtype}"
-            )
-        if X.dtype != np.uint8:
-            if not np.isfinite(X).all():
-                raise ValueError("XRayNormalizer input contains NaN or infinity")
-            lo, hi = float(X.min()), float(X.max())
-            if lo < 0 or hi > 1:
-                raise ValueError(
-                    f"float images must lie in [0, 1], got values in [{lo:.4g}, {hi:.4g}]"
-                )
-        return X
+        return check_image_array(X, caller="XRayNormalizer", channels=None)
 
     def fit(self, X, y=None):
         """Validate parameters and input; learn nothing.
@@ -216,7 +197,7 @@ class XRayNormalizer(ImageOutputMixin, TransformerMixin, BaseEstimator):
         out = np.empty_like(X)
         args = (self.method, self.clip_limit, self.kernel_size, self.nbins)
         bounds = range(0, len(X), _CHUNK)
-        n_jobs = _resolve_n_jobs(self.n_jobs)
+        n_jobs = resolve_n_jobs(self.n_jobs)
         if n_jobs == 1 or len(X) <= _CHUNK:
             for i in bounds:
                 _equalize_chunk(X[i : i + _CHUNK], out[i : i + _CHUNK], *args)

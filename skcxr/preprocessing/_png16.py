@@ -9,6 +9,7 @@ mode, yields the low bytes; together they are the exact samples.
 import numpy as np
 from PIL import Image, ImageOps
 
+from ..utils._images import minmax_rescale
 from ._errors import ImageReadError
 
 __all__ = ["png_rawmode", "wide_colour"]
@@ -52,6 +53,4 @@ def wide_colour(im, rawmode, path_str, orientation):
     samples = (np.asarray(im, dtype=np.uint16) << 8 | low).astype(np.float32)
     if samples.shape[-1] == 4:  # composited on black, as 8-bit alpha is
         samples = samples[..., :3] * (samples[..., 3:] / np.float32(65535))
-    lo, hi = float(samples.min()), float(samples.max())
-    scale = np.float32(255.0 / (hi - lo)) if hi > lo else np.float32(0)
-    return Image.fromarray(np.rint((samples - lo) * scale).astype(np.uint8))
+    return Image.fromarray(minmax_rescale(samples, to_uint8=True))

@@ -35,7 +35,7 @@ def caller_stacklevel():
     Examples
     --------
     >>> import warnings
-    >>> from skcxr._stack import caller_stacklevel
+    >>> from skcxr.utils._stack import caller_stacklevel
     >>> def f():
     ...     warnings.warn("checked", UserWarning, stacklevel=caller_stacklevel())
     >>> with warnings.catch_warnings(record=True) as record:

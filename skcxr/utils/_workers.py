@@ -1,7 +1,7 @@
 """Where the current code runs: a Dask worker or not (no Dask import needed).
 
-The lowest floor of skcxr: preprocessing (missing files) and the classifier
-(thread caps) ask it, so neither depends on the other.
+Part of the lowest floor, :mod:`skcxr.utils`: preprocessing (missing files)
+and the TF runtime (thread caps) ask it, so neither depends on the other.
 """
 
 import sys

@@ -98,7 +98,7 @@ def output_folder(path, *, overwrite=False, default=None, stream=None):
     --------
     >>> import io, tempfile
     >>> from pathlib import Path
-    >>> from skcxr._console import output_folder
+    >>> from skcxr.utils._console import output_folder
     >>> root = Path(tempfile.mkdtemp())
     >>> first = output_folder(root / "out", default=root / "out", stream=io.StringIO())
     >>> _ = (first / "model.joblib").write_text("x")

@@ -41,7 +41,7 @@ class ProgressLine:
     Examples
     --------
     >>> import io
-    >>> from skcxr._progress import ProgressLine
+    >>> from skcxr.utils._progress import ProgressLine
     >>> out = io.StringIO()
     >>> progress = ProgressLine(3, "XRayLoader", verbose=2, interval=0, stream=out)
     >>> for _ in range(3):
@@ -127,7 +127,7 @@ def format_epoch_line(name, epoch, epochs, logs, seconds):
 
     Examples
     --------
-    >>> from skcxr._progress import format_epoch_line
+    >>> from skcxr.utils._progress import format_epoch_line
     >>> format_epoch_line("CXRClassifier", 3, 20, {"accuracy": 0.8, "loss": 0.41234,
     ...                   "val_loss": 0.5}, 2.04)
     '[CXRClassifier] epoch 3/20: loss 0.412, accuracy 0.800, val_loss 0.500 (2.0 s)'

@@ -30,7 +30,8 @@ import random
 import threading
 
 _LOCAL = threading.local()
-_MAX_SEED = 2**31 - 1
+#: The largest seed (``random_state``) skcxr accepts: numpy and Keras take 32-bit seeds.
+MAX_SEED = 2**31 - 1
 
 
 class _ThreadLocalRandom:
@@ -93,10 +94,10 @@ def draw_seed(random_state):
     from sklearn.utils import check_random_state
 
     if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
-        if not 0 <= random_state <= _MAX_SEED:
-            raise ValueError(f"random_state must lie in [0, {_MAX_SEED}], got {random_state}")
+        if not 0 <= random_state <= MAX_SEED:
+            raise ValueError(f"random_state must lie in [0, {MAX_SEED}], got {random_state}")
         return int(random_state)
-    return int(check_random_state(random_state).randint(0, _MAX_SEED))
+    return int(check_random_state(random_state).randint(0, MAX_SEED))
 
 
 def derive_seed(seed, *keys):
@@ -104,7 +105,7 @@ def derive_seed(seed, *keys):
     import numpy as np
 
     words = [seed] + [k if isinstance(k, int) else sum(map(ord, str(k))) for k in keys]
-    return int(np.random.SeedSequence(words).generate_state(1)[0] % _MAX_SEED)
+    return int(np.random.SeedSequence(words).generate_state(1)[0] % MAX_SEED)
 
 
 @contextlib.contextmanager

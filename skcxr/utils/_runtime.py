@@ -8,7 +8,7 @@ for the rest of the process. :class:`~skcxr.CXRClassifier` therefore never
 uses scikeras's seeding. Each training call draws one integer seed
 (``random_state`` itself, a draw from a ``RandomState``, or for ``None`` a
 draw from NumPy's global generator, as scikit-learn does) and runs inside
-:func:`skcxr.classifier._seeding.seeded`, which seeds Keras' default seeds
+:func:`skcxr.utils._seeding.seeded`, which seeds Keras' default seeds
 for the calling thread only: nothing process-wide is read or changed, so
 other threads (a ``threading`` joblib backend, Dask's event loop) cannot
 change a fit. On CPU this gives identical weights for identical seeds
@@ -37,9 +37,7 @@ called before every TensorFlow call of the classifier, raises instead.
 import os
 import sys
 
-from ._seeding import draw_seed, seeded  # noqa: F401  (re-exported)
-
-from .._workers import dask_worker_threads
+from ._workers import dask_worker_threads
 
 THREADS_ENV = "SKCXR_NUM_THREADS"
 
