@@ -35,6 +35,9 @@ extensions = [
 ]
 
 exclude_patterns = ["_build", "generated/examples/*.ipynb"]
+# sphinx_gallery_conf holds functions (example_argv, saved_figures): Sphinx
+# cannot pickle it into its environment cache and would say so on every build.
+suppress_warnings = ["config.cache"]
 templates_path = []
 html_theme = "alabaster"
 html_static_path = []
