@@ -273,15 +273,17 @@ def dicom_display(path, *, voi="auto", max_pixels=None, min_size=None):
 def _display_uint8(ds, stored, voi, path):
     """Stored values -> uint8 display image, through a lookup table when small enough."""
     if stored.dtype.kind in "iu" and stored.size:
-        low, high = int(stored.min()), int(stored.max())
+        high = int(stored.max())
+        # unsigned values index the table directly (no shifted copy of the image)
+        low = 0 if stored.dtype.kind == "u" else int(stored.min())
         if high - low <= _MAX_TABLE:
+            index = stored if low == 0 else (stored - low).astype(np.intp)
             values = np.arange(low, high + 1, dtype=np.int64)
             present = None
             if _uses_min_max(ds, voi):  # min-max over the values present only
-                present = np.bincount((stored - low).ravel().astype(np.intp),
-                                      minlength=high - low + 1) > 0
+                present = np.bincount(index.ravel(), minlength=high - low + 1) > 0
             table = _to_uint8(_display(ds, values, voi, path, present))
-            return table[(stored - low).astype(np.intp, copy=False)]
+            return table[index]
     return _to_uint8(_display(ds, stored.ravel(), voi, path)).reshape(stored.shape)
 
 
