@@ -4,7 +4,8 @@ Writes ``max(--n)`` distinct synthetic 320 px grey PNGs (a smooth random field
 each, seeded by its index) into ``--dir``, then, each in a fresh child process
 (so that the peak resident memory, ``ru_maxrss``, is the run's own):
 
-* ``stream``: ``ChunkedTransformer(loader -> CLAHE normaliser -> embedder,
+* ``stream``: ``ChunkedTransformer(loader -> normaliser (``--normalizer``,
+  default CLAHE) -> embedder,
   chunk_size=--chunk)`` over the first ``n`` paths, for each ``n`` of ``--n``;
 * ``memory``: the same steps as one pipeline (every image in memory at once)
   on the first ``--subset`` paths, whose features are compared with those of
@@ -23,7 +24,8 @@ the recipe's full network is ~40 images/s on 2 cores) with random weights
 Usage::
 
     python benchmarks/bench_embed_memory.py [--n 2000 20000] [--subset 256]
-        [--chunk 256] [--batch-size 8] [--size 320] [--dir /tmp/skcxr-embed-memory]
+        [--chunk 256] [--batch-size 8] [--size 320] [--normalizer clahe|none]
+        [--layer block_6_expand_relu] [--dir /tmp/skcxr-embed-memory]
 """
 
 import argparse
@@ -61,9 +63,11 @@ def steps(args):
     from skcxr.preprocessing import XRayNormalizer
 
     weights = None if args.weights == "none" else args.weights
+    normalizer = [] if args.normalizer == "none" else [
+        ("normalizer", XRayNormalizer(method=args.normalizer))]
     return Pipeline([
         ("loader", XRayLoader(size=(args.size, args.size), dtype="uint8")),
-        ("normalizer", XRayNormalizer(method="clahe")),
+        *normalizer,
         ("embedder", XRayEmbedder(weights=weights, layer=args.layer, verbose=0,
                                   batch_size=args.batch_size)),
     ])
@@ -90,7 +94,7 @@ def child(args):
 def run_child(args, mode, n, out):
     cmd = [sys.executable, __file__, "--child", mode, "--child-n", str(n), "--out", out,
            "--dir", args.dir, "--size", str(args.size), "--chunk", str(args.chunk),
-           "--layer", args.layer, "--weights", args.weights,
+           "--layer", args.layer, "--weights", args.weights, "--normalizer", args.normalizer,
            "--batch-size", str(args.batch_size), "--subset", str(args.subset)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode:
@@ -105,6 +109,8 @@ def main(argv=None):
     parser.add_argument("--chunk", type=int, default=256)
     parser.add_argument("--size", type=int, default=320)
     parser.add_argument("--layer", default="block_6_expand_relu")
+    parser.add_argument("--normalizer", default="clahe",
+                        help="XRayNormalizer method between loader and embedder, or none")
     parser.add_argument("--batch-size", type=int, default=8,
                         help="images per forward pass (TensorFlow's activations: "
                              "~40 MB per image at 320 px)")
@@ -120,7 +126,7 @@ def main(argv=None):
     write_images(Path(args.dir), max(args.n), args.size)
     print(f"{max(args.n)} synthetic {args.size} px PNGs in {args.dir} "
           f"({time.perf_counter() - start:.0f} s); chunk {args.chunk}, layer {args.layer}, "
-          f"weights {args.weights}, batch size {args.batch_size}")
+          f"weights {args.weights}, batch size {args.batch_size}, normalizer {args.normalizer}")
     runs = []
     for mode, n in [("memory", args.subset)] + [("stream", n) for n in sorted(args.n)]:
         out = os.path.join(args.dir, f"features-{mode}-{n}.npy")
