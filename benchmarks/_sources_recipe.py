@@ -11,7 +11,6 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 
 from skcxr import make_multisource_pipeline
-from skcxr._multisource import MULTISOURCE_TARGET_SENSITIVITY
 from skcxr.datasets import DuplicateImageWarning, make_multisource_dataset, split_covid_collection
 from skcxr.model_selection import evaluate_by_source, leave_one_source_out
 from _common import COVID, real_table
@@ -35,7 +34,7 @@ class FeatureLookup(TransformerMixin, BaseEstimator):
 
 def embed_all(paths, cache):
     """Features of every path through the recipe's loader, normalizer and embedder."""
-    feature_steps = Pipeline(make_multisource_pipeline().steps[:3])
+    feature_steps = Pipeline(make_multisource_pipeline().estimator.steps[:3])
     key = hashlib.sha1(repr(sorted(feature_steps.get_params(deep=True).items(),
                                    key=str)).encode()).hexdigest()[:12]
     file = Path(cache) / f"features_{key}.npy"
@@ -84,8 +83,10 @@ def run_recipe(data, cache, everything, holdout, *, table_name="multisource", ta
     print(f"features: {features.shape} for every image of every source "
           f"({seconds:.0f} s, computed once)", flush=True)
     lookup = FeatureLookup(dict(zip(paths, features)))
-    head = make_multisource_pipeline()
-    head = Pipeline([("features", lookup)] + head.steps[3:])
+    # the recipe as shipped (threshold carried by the fitted model), its first three
+    # steps replaced by the features computed once; no gate (bench_applicability's part)
+    head = make_multisource_pipeline(gate=None)
+    head.set_params(estimator=Pipeline([("features", lookup)] + head.estimator.steps[3:]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DuplicateImageWarning)
         if table_name == "multisource":
@@ -94,8 +95,7 @@ def run_recipe(data, cache, everything, holdout, *, table_name="multisource", ta
             table = split_covid_collection(real_table(data), Path(data) / COVID, by="region")
     start = time.perf_counter()
     internal = evaluate_by_source(head, table, cv=5, cross_source=False)
-    loso = leave_one_source_out(head, table, holdout=holdout, eval_table=everything,
-                                target_sensitivity=MULTISOURCE_TARGET_SENSITIVITY)
+    loso = leave_one_source_out(head, table, holdout=holdout, eval_table=everything)
     seconds = time.perf_counter() - start
     for target in targets:  # the same fits with a lower target: what specificity it buys
         other = leave_one_source_out(head, table, holdout=holdout, eval_table=everything,

@@ -101,6 +101,13 @@ def _feature_columns(names, prefixes):
     return np.flatnonzero([pattern.fullmatch(n) is not None for n in names])
 
 
+def pretrained_pipeline(**params):
+    """The pretrained recipe's ``Pipeline`` (the estimator inside the threshold-carrying
+    model :func:`skcxr.make_pretrained_pipeline` returns): the recorded runs scored
+    it by its own ``predict`` (threshold 0.5) and by ROC AUC, so they stay comparable."""
+    return make_pretrained_pipeline(gate=None, **params).estimator
+
+
 def _take(X, columns):
     return X[:, columns]
 
@@ -109,7 +116,7 @@ def nested_recipe(seed):
     """(f): one embedding, then GridSearchCV over (feature set, C) inside each training fold."""
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-    pipe = make_pretrained_pipeline(embedder__layer=NESTED_LAYERS,
+    pipe = pretrained_pipeline(embedder__layer=NESTED_LAYERS,
                                     embedder__pooling=NESTED_POOLING)
     emb = pipe.named_steps["embedder"]
     names = emb.fit(np.zeros((1, 32, 32, 1), np.uint8)).get_feature_names_out()
@@ -125,7 +132,7 @@ def recipes(args):
     seed = args.seed
 
     def simple():
-        return make_pretrained_pipeline(loader__size=(224, 224), embedder__layer="out_relu",
+        return pretrained_pipeline(loader__size=(224, 224), embedder__layer="out_relu",
                                         embedder__pooling="avg",
                                         embedder__flip=False)
 
@@ -148,9 +155,9 @@ def recipes(args):
               f"{args.ft_epochs} ep",
               lambda: finetune, False),
         "d": ("(d) make_pretrained_pipeline() (C 0.03)",
-              lambda: make_pretrained_pipeline(), False),
+              lambda: pretrained_pipeline(), False),
         "e": ("(e) make_pretrained_pipeline + LR (inner-CV C)",
-              lambda: with_inner_c(make_pretrained_pipeline(), seed), True),
+              lambda: with_inner_c(pretrained_pipeline(), seed), True),
         "f": ("(f) nested: feature set and C by inner CV",
               lambda: nested_recipe(seed), True),
     }
@@ -240,7 +247,7 @@ def run_search(args):
 
     clear_feature_cache()
     start = time.perf_counter()
-    pipe = make_pretrained_pipeline()
+    pipe = pretrained_pipeline()
     images = pipe[:2].fit_transform(paths)  # loader + CLAHE once
     loaded = time.perf_counter() - start
     search = GridSearchCV(pipe[2:], grid, cv=cv, scoring="roc_auc")
@@ -265,7 +272,7 @@ def _search_on_paths(paths, y, groups, grid, cv):
     clear_feature_cache()
     with tempfile.TemporaryDirectory() as cache:
         start = time.perf_counter()
-        pipe = make_pretrained_pipeline(memory=Memory(cache, verbose=0))
+        pipe = pretrained_pipeline(memory=Memory(cache, verbose=0))
         search = GridSearchCV(pipe, grid, cv=cv, scoring="roc_auc")
         search.fit(paths, y, groups=groups)
         full = time.perf_counter() - start

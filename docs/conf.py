@@ -1,14 +1,16 @@
 """Sphinx configuration of the skcxr documentation.
 
 Build with ``python -m sphinx -W -b html docs docs/_build/html``. Nothing is
-fetched from the network (no intersphinx) and no example is executed: the
-example pages are generated from the docstrings of ``examples/*.py`` with the
-code included below them (see :func:`write_example_pages`).
+fetched from the network (no intersphinx). The examples are rendered by
+sphinx-gallery: each ``examples/plot_*.py`` runs once as a script in quick
+mode (``--quick``: synthetic X-rays, seconds), and the figures it saves in its
+``--output-dir`` are shown on its page (see :func:`saved_figures`).
 """
 
-import ast
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
@@ -16,6 +18,7 @@ ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))  # document the checkout, installed or not
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("SKCXR_EXAMPLE_QUICK", "1")  # the gallery runs every example quickly
 
 import skcxr  # noqa: E402
 
@@ -28,9 +31,10 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "numpydoc",
+    "sphinx_gallery.gen_gallery",
 ]
 
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "generated/examples/*.ipynb"]
 templates_path = []
 html_theme = "alabaster"
 html_static_path = []
@@ -50,48 +54,53 @@ numpydoc_validation_checks = {
     "PR01", "PR02", "PR03", "PR04", "PR06", "PR07", "PR10", "RT01", "RT03",
 }
 
-# ------------------------------------------------------------ example pages
+# ------------------------------------------------------------ example gallery
 EXAMPLES = ROOT / "examples"
-GENERATED = DOCS / "generated" / "examples"
+#: Each example writes its files (figures, models, tables) into its own folder
+#: here, never into the checkout.
+GALLERY_OUTPUT = Path(tempfile.mkdtemp(prefix="skcxr_gallery_"))
 
 
-def example_page(script):
-    """rst of one example: its docstring (title and text), then its code."""
-    docstring = ast.get_docstring(ast.parse(script.read_text(encoding="utf-8")), clean=True)
-    if not docstring:
-        raise ValueError(f"{script} has no module docstring: every example starts with one")
-    rel = os.path.relpath(script, GENERATED).replace(os.sep, "/")
-    return (
-        f".. _example_{script.stem}:\n\n{docstring}\n\n"
-        f"Run it::\n\n    python examples/{script.name} --help\n\n"
-        f"The code (``examples/{script.name}``), not executed when the docs are built:\n\n"
-        f".. literalinclude:: {rel}\n   :language: python\n   :lines: {_code_start(script)}-\n"
-    )
+def example_argv(gallery_conf, script_vars):
+    """Command line of an example run by the gallery: quick, into a scratch folder."""
+    return ["--quick", "--output-dir", str(GALLERY_OUTPUT / Path(script_vars["src_file"]).stem)]
 
 
-def _code_start(script):
-    """First line after the module docstring."""
-    module = ast.parse(script.read_text(encoding="utf-8"))
-    return module.body[0].end_lineno + 1
+def saved_figures(block, block_vars, gallery_conf):
+    """Image scraper: the PNG files the example saved in its ``--output-dir``.
 
-
-def write_example_pages(app=None):
-    """Write one page per ``examples/*.py`` into ``docs/generated/examples``.
-
-    A file is rewritten only when its text changes, so an unchanged example
-    does not make Sphinx re-read the page.
+    The examples save their figures (and close them), so matplotlib's own
+    scraper would find none; these files are the figures a user gets.
     """
-    GENERATED.mkdir(parents=True, exist_ok=True)
-    wanted = set()
-    for script in sorted(EXAMPLES.glob("*.py")):
-        target = GENERATED / f"{script.stem}.rst"
-        wanted.add(target.name)
-        text = example_page(script)
-        if not target.is_file() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
-    for stale in GENERATED.glob("*.rst"):
-        if stale.name not in wanted:
-            stale.unlink()
+    from sphinx_gallery.scrapers import figure_rst
+
+    folder = GALLERY_OUTPUT / Path(block_vars["src_file"]).stem
+    shown = block_vars.setdefault("skcxr_shown", set())
+    names = []
+    for png in sorted(folder.rglob("*.png")) if folder.is_dir() else []:
+        if png in shown:
+            continue
+        shown.add(png)
+        target = next(block_vars["image_path_iterator"])
+        shutil.copyfile(png, target)
+        names.append(target)
+    return figure_rst(names, gallery_conf["src_dir"])
+
+
+sphinx_gallery_conf = {
+    "examples_dirs": str(EXAMPLES),
+    "gallery_dirs": "generated/examples",
+    "filename_pattern": r"/plot_",  # executed; others (predict.py) are shown, not run
+    "reset_argv": example_argv,
+    "image_scrapers": (saved_figures, "matplotlib"),
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "abort_on_example_error": True,
+    "plot_gallery": "True",
+    "within_subsection_order": "FileNameSortKey",
+    "show_signature": False,
+    "write_computation_times": False,  # no sg_execution_times.rst in the checkout
+}
 
 
 def skip_metadata_request_methods(app, what, name, obj, skip, options):
@@ -105,6 +114,15 @@ def skip_metadata_request_methods(app, what, name, obj, skip, options):
     return None
 
 
+def keep_example_labels(app, docname, source):
+    """Give each gallery page the label ``example_<name>`` the user guide links to."""
+    folder, _, name = docname.rpartition("/")
+    if folder == sphinx_gallery_conf["gallery_dirs"] and name != "index":
+        # beside sphinx-gallery's own label, right above the page title
+        own = ".. _sphx_glr_" + docname.replace("/", "_") + ".py:"
+        source[0] = source[0].replace(own, f".. _example_{name}:\n\n{own}", 1)
+
+
 def setup(app):
-    app.connect("builder-inited", write_example_pages)
     app.connect("autodoc-skip-member", skip_metadata_request_methods)
+    app.connect("source-read", keep_example_labels)

@@ -163,7 +163,9 @@ def main(argv=None):
               f"final test on {len(test)} held-out images ({test['patientid'].nunique()} patients)")
 
         fixed, grid = search_space(args)
-        pipe = make_pretrained_pipeline(**fixed)
+        # the recipe's Pipeline (make_pretrained_pipeline returns it inside the model that
+        # carries the threshold and the gate); the search tunes its embedder and head
+        pipe = make_pretrained_pipeline(**fixed).estimator
         # loader + CLAHE once; the search varies only the embedder and the head
         images_train = pipe[:2].fit_transform(train["path"])
         images_test = pipe[:2].transform(test["path"])

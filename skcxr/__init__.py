@@ -27,8 +27,8 @@ _LAZY = {
     "XRayLoader": "skcxr.preprocessing",
     "CXRClassifier": "skcxr.classifier",
     "make_default_pipeline": "skcxr.pipeline",
-    "make_pretrained_pipeline": "skcxr._pretrained",
-    "make_multisource_pipeline": "skcxr._multisource",
+    "make_pretrained_pipeline": "skcxr.pipeline",
+    "make_multisource_pipeline": "skcxr.pipeline",
 }
 
 _SUBPACKAGES = {
@@ -43,6 +43,7 @@ _SUBPACKAGES = {
     "pipeline",
     "plotting",
     "preprocessing",
+    "utils",
 }
 
 

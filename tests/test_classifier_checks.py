@@ -1,7 +1,8 @@
-"""scikit-learn's estimator checks that apply to an image classifier, and image
-versions of those that need 2-D data (sklearn skips them when two_d_array is False)."""
+"""Image versions of scikit-learn's data-driven checks for the classifier.
 
-import warnings
+scikit-learn's own checks run in ``test_common.py`` (with the project's one
+list of expected failures); those that feed 2-D matrices are re-tested here
+with images."""
 
 import joblib
 import numpy as np
@@ -9,30 +10,9 @@ import pytest
 
 pytest.importorskip("keras")
 
-import sklearn.utils.estimator_checks as checks  # noqa: E402
 from sklearn.base import clone  # noqa: E402
-from sklearn.utils.estimator_checks import check_estimator  # noqa: E402
 
 from skcxr import CXRClassifier  # noqa: E402
-
-API_CHECKS = [
-    "check_estimator_cloneable",
-    "check_estimator_repr",
-    "check_valid_tag_types",
-    "check_no_attributes_set_in_init",
-    "check_parameters_default_constructible",
-    "check_get_params_invariance",
-    "check_set_params",
-    "check_estimators_unfitted",
-    "check_estimator_sparse_tag",
-]
-# Failures that come from scikeras 0.13 itself, kept strict so that a fixed
-# scikeras shows up here.
-UPSTREAM = {
-    "check_mixin_order": "KerasClassifier(BaseWrapper, ClassifierMixin): fixed through __sklearn_tags__",
-    "check_estimator_tags_renamed": "scikeras' BaseWrapper defines _more_tags only",
-    "check_do_not_raise_errors_in_init_or_set_params": "**kwargs carries scikeras routed params",
-}
 
 
 def estimator():
@@ -45,23 +25,6 @@ def images(n=16, seed=0):
     y = np.array(["covid", "non-covid"] * (n // 2))
     X[y == "covid", 8:24, 8:24] += 0.5
     return X, y
-
-
-@pytest.mark.parametrize("name", API_CHECKS + sorted(UPSTREAM))
-def test_sklearn_api_check(name, request):
-    if name in UPSTREAM:
-        request.applymarker(pytest.mark.xfail(reason=UPSTREAM[name], strict=True))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        getattr(checks, name)("CXRClassifier", estimator())
-
-
-def test_check_estimator_skips_2d_checks_honestly():
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        results = check_estimator(estimator(), on_fail=None)
-    assert all(r["status"] == "passed" for r in results)
-    assert any("Can't test estimator CXRClassifier" in str(w.message) for w in caught)
 
 
 def test_fit_does_not_change_params_and_predict_does_not_change_state():

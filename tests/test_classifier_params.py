@@ -38,9 +38,45 @@ def images(n=16, seed=0):
         ({"fit__batch_size": 4}, "instead of 'fit__batch_size' use batch_size="),
     ],
 )
-def test_unknown_or_unread_keywords_raise_type_error(kwargs, match):
+def test_unknown_or_unread_keywords_raise_type_error_at_fit(kwargs, match):
+    X, y = images(8)
+    clf = CXRClassifier(**{**TINY, **kwargs})  # stored as given, like any parameter
+    assert clf.get_params()[next(iter(kwargs))] == next(iter(kwargs.values()))
     with pytest.raises(TypeError, match=match):
-        CXRClassifier(**kwargs)
+        clf.fit(X, y)
+    assert not hasattr(clf, "model_")  # refused before anything was built
+
+
+@pytest.mark.parametrize("name", ["shuffle", "batch_size", "epochs", "callbacks", "x"])
+def test_one_door_into_keras_fit(name):
+    """fit(X, y, shuffle=True) and fit__shuffle=True get the same clear error."""
+    X, y = images(8)
+    with pytest.raises(TypeError, match=f"sets '{name}' of keras.Model.fit itself") as routed:
+        CXRClassifier(**TINY, **{f"fit__{name}": 1}).fit(X, y)
+    with pytest.raises(TypeError, match=f"sets '{name}' of keras.Model.fit itself") as direct:
+        CXRClassifier(**TINY).fit(X, y, **{name: 1})
+    assert f"fit(..., {name}=...)" in str(direct.value)
+    with pytest.raises(TypeError, match=f"sets '{name}'"):
+        CXRClassifier(**TINY).partial_fit(X, y, **{name: 1})
+    assert str(routed.value).split(";")[0] == str(direct.value).split(";")[0]
+
+
+def test_fit_keywords_reach_keras_like_routed_ones():
+    X, y = images(8)
+    direct = CXRClassifier(**TINY).fit(X, y, validation_freq=1)
+    routed = CXRClassifier(**TINY, fit__validation_freq=1).fit(X, y)
+    np.testing.assert_array_equal(direct.predict_proba(X), routed.predict_proba(X))
+
+
+def test_zero_images_get_a_clear_error():
+    """Papercut: fit on nothing said 'Sample weights must contain at least one non-zero number'."""
+    empty = np.zeros((0, 32, 32, 1), "float32")
+    with pytest.raises(ValueError, match="cannot fit on 0 images"):
+        CXRClassifier(**TINY).fit(empty, np.array([], dtype=str))
+    X, y = images(8)
+    clf = CXRClassifier(**TINY).fit(X, y)
+    with pytest.raises(ValueError, match="got 0 images"):
+        clf.predict(empty)
 
 
 def test_read_routed_keywords_survive_get_params_clone_and_set_params():

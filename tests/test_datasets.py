@@ -317,7 +317,8 @@ def test_more_non_covid_than_covid_warns(roots, tmp_path):
 def test_from_root_and_summary(roots):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DuplicateImageWarning)
-        table = make_covid_dataset_from_root(roots["data"], healthy={KERMANY: 1, ADULT: 2})
+        table = make_covid_dataset_from_root(roots["data"], recipe="study",
+                                             healthy={KERMANY: 1, ADULT: 2})
     pd.testing.assert_frame_equal(table, _make(roots, healthy={KERMANY: 1, ADULT: 2}))
     summary = summarize_dataset(table)
     assert summary.startswith("12 images: 6 covid / 6 non-covid; ")
@@ -342,7 +343,7 @@ REAL_CHOICES = {
 def test_real_data(data_root, choice):
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        table = make_covid_dataset_from_root(data_root, **REAL_CHOICES[choice])
+        table = make_covid_dataset_from_root(data_root, recipe="study", **REAL_CHOICES[choice])
     print(f"\n[{choice}] {summarize_dataset(table)}")
     print(table.groupby(["label", "source", "view"], dropna=False).size().to_string())
     assert list(table.columns) == CONTRACT + ["split"]
@@ -370,7 +371,7 @@ def test_real_adult_normal_too_small_for_all_views(data_root):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DuplicateImageWarning)
         with pytest.raises(ValueError, match="'adult-normal' has 274 healthy images but 320"):
-            make_covid_dataset_from_root(data_root, healthy=ADULT)
+            make_covid_dataset_from_root(data_root, recipe="study", healthy=ADULT)
 
 
 # ------------------------------------------ empty or odd metadata (issue 11, items 6 and 9)
@@ -464,7 +465,7 @@ def test_from_root_without_the_default_healthy_folder_gives_advice_it_can_follow
 
     shutil.rmtree(roots[KERMANY])
     with pytest.raises(ValueError) as info:
-        make_covid_dataset_from_root(roots["data"])
+        make_covid_dataset_from_root(roots["data"], recipe="study")
     message = str(info.value)
     assert "pneumonia_root" not in message  # make_covid_dataset_from_root has no such parameter
     assert f"no folder for healthy source(s) ['{KERMANY}'] in {roots['data']}" in message
@@ -472,7 +473,8 @@ def test_from_root_without_the_default_healthy_folder_gives_advice_it_can_follow
     assert "healthy=" in message
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DuplicateImageWarning)
-        assert len(make_covid_dataset_from_root(roots["data"], healthy=ADULT)) == 12
+        assert len(make_covid_dataset_from_root(roots["data"], recipe="study",
+                                                healthy=ADULT)) == 12
 
 
 def test_summarize_dataset_refuses_what_is_not_a_dataframe(roots):
@@ -481,3 +483,24 @@ def test_summarize_dataset_refuses_what_is_not_a_dataframe(roots):
                 r"'table' parameter of summarize_dataset must be an instance of "
                 r"'pandas.DataFrame'")):
             summarize_dataset(bad)
+
+
+@pytest.mark.real_data
+def test_default_table_is_the_multisource_one_and_the_study_one_is_one_argument_away(data_root):
+    from skcxr.datasets import MULTISOURCE_NEGATIVES, make_multisource_dataset
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DuplicateImageWarning)
+        table = make_covid_dataset_from_root(data_root)
+        pd.testing.assert_frame_equal(table, make_multisource_dataset(data_root))
+        study = make_covid_dataset_from_root(data_root, recipe="study")
+    counts = table["label"].value_counts()
+    assert counts["covid"] == counts["non-covid"] == 420
+    negatives = table[table["label"] == "non-covid"]
+    # the collection's own 100 non-COVID images, then a quarter of the rest from each pool
+    assert (negatives["source"] == "covid-chestxray").sum() == 100
+    assert set(negatives["source"]) == {"covid-chestxray", KERMANY, ADULT, "tbx11k"}
+    assert len(MULTISOURCE_NEGATIVES) == 4
+    assert (negatives["source"] == "tbx11k").sum() == 80
+    # the study's table: healthy children only
+    assert set(study["source"]) == {"covid-chestxray", KERMANY}

@@ -1,9 +1,10 @@
 """The Sphinx documentation builds with warnings as errors, and is complete.
 
 The build runs in a subprocess (``python -m sphinx -W``) into a temporary
-folder; autodoc imports skcxr (and TensorFlow) there. Sphinx and numpydoc are
-in the ``test`` extra: missing, the tests skip, except under ``CI`` where they
-fail.
+folder; autodoc imports skcxr (and TensorFlow) there, and sphinx-gallery runs
+every ``examples/plot_*.py`` in quick mode. Sphinx, numpydoc and sphinx-gallery
+are in the ``test`` extra: missing, the tests skip, except under ``CI`` where
+they fail.
 """
 
 import ast
@@ -27,7 +28,8 @@ USER_GUIDE = ["getting_started", "data", "dicom", "pipeline", "tuning", "metrics
 
 
 def _require_sphinx():
-    missing = [name for name in ("sphinx", "numpydoc") if importlib.util.find_spec(name) is None]
+    missing = [name for name in ("sphinx", "numpydoc", "sphinx_gallery")
+               if importlib.util.find_spec(name) is None]
     if missing:
         message = f"building the docs needs {missing} (pip install -e '.[test]')"
         skip_or_fail(message)
@@ -96,18 +98,28 @@ def test_every_public_name_has_an_entry_in_the_built_api_page(built_docs):
     assert missing == []
 
 
-def test_every_example_has_a_page_with_its_docstring_and_code(built_docs):
+def test_every_example_has_a_gallery_page_with_its_code_and_figures(built_docs):
+    """sphinx-gallery ran each plot_*.py (quick mode) and shows the figures it saved."""
     html, _, _ = built_docs
     examples = sorted((REPO / "examples").glob("*.py"))
     assert len(examples) >= 5
     listing = (html / "examples.html").read_text(encoding="utf-8")
+    assert 'href="generated/examples/index.html"' in listing
+    gallery = (html / "generated" / "examples" / "index.html").read_text(encoding="utf-8")
     for script in examples:
         page = html / "generated" / "examples" / f"{script.stem}.html"
         assert page.is_file(), script.name
-        text = re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8"))  # highlighted code
+        source = page.read_text(encoding="utf-8")
+        text = re.sub(r"<[^>]+>", "", source)  # highlighted code
         assert "def main(" in text  # the code is included
         assert "parse_args" in text
-        assert f"generated/examples/{script.stem}.html" in listing
+        assert f'href="{script.stem}.html' in gallery
+        if script.name.startswith("plot_"):
+            figures = re.findall(r'<img [^>]*src="([^"]*sphx_glr_' + script.stem + r'[^"]*\.png)"',
+                                 source)
+            assert figures, f"{script.name}: no figure on its gallery page"
+            for figure in figures:
+                assert (page.parent / figure).resolve().is_file(), figure
 
 
 def test_pitfalls_page_covers_the_shortcuts_and_the_benchmark_placeholder(built_docs):

@@ -1,4 +1,4 @@
-"""XRayEmbedder: shapes, names, cache, pickling, sklearn checks, grid search; the
+"""XRayEmbedder: shapes, names, cache, pickling, image checks, grid search; the
 pretrained pipeline."""
 
 import pickle
@@ -10,8 +10,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils import estimator_checks as ec
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skcxr import make_pretrained_pipeline
 from skcxr.features import XRayEmbedder, clear_feature_cache, embedding_stats
@@ -153,27 +151,9 @@ def test_bad_parameters():
 
 
 # ----------------------------------------------------- scikit-learn checks
-# The embedder takes 4-D image arrays (input_tags.two_d_array=False), so
-# sklearn's data-driven checks (random 2-D matrices) do not apply: its own
-# selection runs the cloneability check; the checks that never touch X run
-# below; the properties of the data-driven ones (fit returns self, pickling,
-# subset / order invariance, fit_transform == transform, one sample, dtype
-# float32 out) are tested with images above and here.
-@parametrize_with_checks([embedder()])
-def test_sklearn_selected_checks(estimator, check):
-    check(estimator)
-
-
-@pytest.mark.parametrize("check", [
-    "check_estimator_cloneable", "check_estimator_repr", "check_valid_tag_types",
-    "check_no_attributes_set_in_init", "check_parameters_default_constructible",
-    "check_get_params_invariance", "check_set_params",
-    "check_do_not_raise_errors_in_init_or_set_params", "check_mixin_order",
-])
-def test_sklearn_data_free_checks(check):
-    getattr(ec, check)("XRayEmbedder", embedder())
-
-
+# sklearn's checks run in tests/test_common.py (one list of expected failures);
+# the image versions of its data-driven checks (fit returns self, subset /
+# order invariance, fit_transform == transform, one sample) are here.
 def test_adapted_checks_fit_returns_self_invariance_one_sample():
     X = images(n=4)
     emb = embedder()
@@ -201,15 +181,18 @@ def test_grid_search_over_the_head_embeds_each_image_once():
 
 def test_make_pretrained_pipeline_fits_on_paths(synthetic_table):
     table = synthetic_table.iloc[:24]
-    pipe = make_pretrained_pipeline(loader__size=(32, 32), embedder__weights=None,
-                                    embedder__layer=LAYER, embedder__pooling="avg",
-                                    embedder__flip=False)
-    assert list(pipe.named_steps) == ["loader", "normalizer", "embedder", "scaler", "classifier"]
-    pipe.fit(table["path"], table["label"])
-    proba = pipe.predict_proba(table["path"])
-    assert proba.shape == (24, 2) and set(pipe.classes_) == {"covid", "non-covid"}
+    model = make_pretrained_pipeline(loader__size=(32, 32), embedder__weights=None,
+                                     embedder__layer=LAYER, embedder__pooling="avg",
+                                     embedder__flip=False, gate=None, cv=3)
+    assert list(model.estimator.named_steps) == [
+        "loader", "normalizer", "embedder", "scaler", "classifier"]
+    model.fit(table, table["label"])  # the table's patientid groups the threshold's inner CV
+    proba = model.predict_proba(table["path"])
+    assert proba.shape == (24, 2) and set(model.classes_) == {"covid", "non-covid"}
+    # inner 3-fold CV + refit, every image through the network once
     assert embedding_stats()["embedded"] == 24
-    assert make_pretrained_pipeline().get_params()["embedder__weights"] == "imagenet"
+    assert 0 < model.best_threshold_ < 1
+    assert make_pretrained_pipeline().get_params()["estimator__embedder__weights"] == "imagenet"
 
 
 def test_recipes_feature_layouts():
@@ -219,10 +202,10 @@ def test_recipes_feature_layouts():
     from skcxr import make_multisource_pipeline
 
     X = images(n=1, size=64)
-    pre = make_pretrained_pipeline(embedder__weights=None).named_steps["embedder"].fit(X)
+    pre = make_pretrained_pipeline(embedder__weights=None).estimator.named_steps["embedder"].fit(X)
     assert pre.n_features_out_ == 5 * 576 + 1280 == 4160
     names = pre.get_feature_names_out()
     assert names[576] == "block_13_expand_relu_grid_tl0" and names[-1] == "out_relu_avg1279"
     multi = make_multisource_pipeline(embedder__weights=None)
-    assert multi.get_params()["embedder__pooling"] == "avg"
-    assert multi.named_steps["embedder"].fit(X).n_features_out_ == 192 + 576
+    assert multi.get_params()["estimator__embedder__pooling"] == "avg"
+    assert multi.estimator.named_steps["embedder"].fit(X).n_features_out_ == 192 + 576

@@ -77,7 +77,7 @@ TABLE = pd.DataFrame({"path": list("abcdef"), "label": [C, N] * 3,
     (lambda m: m.datasets.make_covid_dataset("x", duplicate_threshold=1.5),
      r"'duplicate_threshold' parameter of make_covid_dataset must be a float in the range "
      r"\(0\.0, 1\.0\]"),
-    (lambda m: m.datasets.make_covid_dataset_from_root("x", balance="yes"),
+    (lambda m: m.datasets.make_covid_dataset_from_root("x", recipe="study", balance="yes"),
      r"'balance' parameter of make_covid_dataset_from_root must be"),  # in **params
     (lambda m: m.datasets.make_covid_dataset(3),
      r"'covid_root' parameter of make_covid_dataset must be an instance of 'str' or an "
@@ -146,11 +146,20 @@ def test_an_estimators_own_bad_parameter_is_not_blamed_on_leave_one_source_out()
 def test_from_root_checks_what_it_passes_on_before_scanning_folders():
     from skcxr.datasets import make_covid_dataset_from_root
 
-    with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) \['healty'\]; its "
-                                        r"\*\*params go to make_covid_dataset, which takes "):
-        make_covid_dataset_from_root("/nowhere", healty="adult-normal")
-    with pytest.raises(TypeError, match=r"\['pneumonia_root'\]"):
-        make_covid_dataset_from_root("/nowhere", pneumonia_root="/x")
+    with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) \['healty'\]; with "
+                                        r"recipe='study' its \*\*params go to "
+                                        r"make_covid_dataset, which takes "):
+        make_covid_dataset_from_root("/nowhere", recipe="study", healty="adult-normal")
+    with pytest.raises(TypeError, match=r"\['negativs'\]; with recipe='multisource' its "
+                                        r"\*\*params go to make_multisource_dataset"):
+        make_covid_dataset_from_root("/nowhere", negativs={"adult-normal": 1})
+    for recipe in ("study", "multisource"):
+        with pytest.raises(TypeError, match=r"\['pneumonia_root'\]"):
+            make_covid_dataset_from_root("/nowhere", recipe=recipe, pneumonia_root="/x")
+    # the study's options on the default (multi-source) table: say how to ask for the study's
+    with pytest.raises(TypeError, match=r"\['healthy'\] choose the 2020 study's healthy "
+                                        r"top-up; pass recipe='study'"):
+        make_covid_dataset_from_root("/nowhere", healthy="adult-normal")
 
 
 def test_an_estimators_own_bad_parameter_is_not_blamed_on_evaluate_by_source():

@@ -8,13 +8,13 @@ import numpy as np
 from scikeras._utils import route_params
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import NotFittedError
 from sklearn.utils import ClassifierTags
+from sklearn.utils.validation import check_is_fitted
 
 from ._build import build_model, model_from_bytes, model_to_bytes
 from ._distribute import clone_keeping_strategy, picklable_state
 from ._inputs import as_unit_float
-from ._params import PARAMETER_CONSTRAINTS, check_keyword
+from ._params import PARAMETER_CONSTRAINTS, check_keyword, is_routed
 from ._runtime import check_not_forked, configure_tf_threads
 from ._training import TrainingMixin
 
@@ -177,11 +177,7 @@ class CXRClassifier(TrainingMixin, KerasClassifier):
         self.random_state = random_state
         self.verbose = verbose
         self.distribute = distribute
-        for name in kwargs:
-            check_keyword(name, self._named_params())
-        vars(self).update(kwargs)
-        if kwargs:
-            self._user_params = set(kwargs)
+        vars(self).update(kwargs)  # checked at fit, as every parameter
 
     __repr__ = BaseEstimator.__repr__
 
@@ -194,13 +190,20 @@ class CXRClassifier(TrainingMixin, KerasClassifier):
         }
 
     def _get_param_names(self):
-        routed = sorted(
-            k for k in vars(self) if "__" in k and not k.startswith("_") and not k.endswith("_")
+        named = self._named_params()
+        # The constructor's **kwargs (routed keywords such as optimizer__beta_1)
+        # are public instance attributes without a trailing underscore.
+        extra = sorted(
+            k for k in vars(self) if k not in named and not k.startswith("_") and not k.endswith("_")
         )
-        return sorted(self._named_params()) + routed
+        return sorted(named) + extra
 
     def set_params(self, **params):
         """Set parameters; routed keywords (``optimizer__beta_1``) as in the constructor.
+
+        Like the constructor, this stores what it is given; a routed keyword
+        that CXRClassifier does not read (``fit__shuffle``) is refused at fit.
+        A name that is neither a parameter nor a routed keyword raises here.
 
         Parameters
         ----------
@@ -212,14 +215,24 @@ class CXRClassifier(TrainingMixin, KerasClassifier):
         self : CXRClassifier
             The classifier, with the new parameters.
         """
-        names = self._named_params()
-        for key in params:
-            if key not in names:
-                try:
-                    check_keyword(key, names)
-                except TypeError as exc:
-                    raise ValueError(str(exc).replace("keyword argument", "parameter")) from None
-        return super().set_params(**params)
+        names = set(self.get_params(deep=False))
+        for key, value in params.items():
+            if key in names or is_routed(key):
+                setattr(self, key, value)
+                continue
+            try:
+                check_keyword(key, self._named_params())
+            except TypeError as exc:
+                raise ValueError(str(exc).replace("keyword argument", "parameter")) from None
+        return self
+
+    def _validate_params(self):
+        """scikit-learn's constraints, then the constructor's keywords (at fit, not in __init__)."""
+        super()._validate_params()
+        named = self._named_params()
+        for key in self.get_params(deep=False):
+            if key not in named:
+                check_keyword(key, named)
 
     def __sklearn_tags__(self):
         # scikeras 0.13 predates the Tags API: without this, is_classifier()
@@ -295,10 +308,7 @@ class CXRClassifier(TrainingMixin, KerasClassifier):
 
     # -------------------------------------------------------- predicting
     def _predict_raw(self, X, **kwargs):
-        if not self.__sklearn_is_fitted__():
-            raise NotFittedError(
-                f"This {type(self).__name__} instance is not fitted yet; call fit first."
-            )
+        check_is_fitted(self)
         configure_tf_threads()  # raises in a process forked after TensorFlow started
         X, _ = self._validate_data(X=X)
         args = {"batch_size": self.batch_size, "verbose": 0}
@@ -373,10 +383,7 @@ class CXRClassifier(TrainingMixin, KerasClassifier):
         >>> keras.models.load_model(path).output_shape
         (None, 2)
         """
-        if not self.__sklearn_is_fitted__():
-            raise NotFittedError(
-                f"This {type(self).__name__} instance is not fitted yet; call fit first."
-            )
+        check_is_fitted(self)
         check_not_forked()
         path = Path(path)
         if path.suffix != ".keras":

@@ -10,6 +10,10 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import _check_sample_weight
 
 _RANGE_TOL = 1e-3
+_NO_IMAGES = (
+    "CXRClassifier cannot fit on 0 images: y is empty; check the table or folder the "
+    "images come from (e.g. a filter that removed every row)"
+)
 
 
 def as_unit_float(X):
@@ -17,6 +21,10 @@ def as_unit_float(X):
     if sparse.issparse(X):
         raise TypeError("CXRClassifier does not support sparse input: pass a dense image array")
     X = _as_image_array(X)
+    if X.ndim and X.shape[0] == 0:
+        raise ValueError(
+            f"CXRClassifier got 0 images (an array of shape {X.shape}); pass at least one image"
+        )
     if X.ndim != 4:
         hint = " (add a channel axis: X[..., np.newaxis])" if X.ndim == 3 else ""
         raise ValueError(
@@ -112,6 +120,8 @@ def check_labels(y):
             f"{' ...' if missing.size > 10 else ''}: every training image needs a label; "
             "drop those images or label them"
         )
+    if arr.size == 0:
+        raise ValueError(_NO_IMAGES)
     return arr
 
 

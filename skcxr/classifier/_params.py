@@ -4,7 +4,7 @@ import difflib
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError, StrOptions
 
 from ..architectures import get_architecture
 from ._augment import check_augmentation
@@ -13,8 +13,8 @@ from ._distribute import check_distribute
 MAX_SEED = 2**31 - 1
 
 #: scikit-learn's declaration of the constructor parameters, checked by
-#: ``BaseEstimator._validate_params`` at the start of fit, partial_fit and
-#: initialize.
+#: ``CXRClassifier._validate_params`` (with the routed keywords) at the start
+#: of fit, partial_fit and initialize (``sklearn.base._fit_context``).
 PARAMETER_CONSTRAINTS = {
     "architecture": [str, callable],
     "architecture_params": [dict, None],
@@ -52,6 +52,8 @@ REFUSED_PREFIXES = {
 #: ``fit__`` keywords that would conflict with CXRClassifier's own training loop.
 _FIT_OWNED = {
     "batch_size": "batch_size=",
+    "epochs": "epochs=",
+    "callbacks": "callbacks=",
     "shuffle": "random_state= (every epoch is shuffled)",
     "validation_split": "validation_split=",
     "validation_data": "validation_split=",
@@ -69,8 +71,14 @@ def _suggest(name, candidates):
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def check_keyword(name, param_names, owner="CXRClassifier"):
-    """Raise TypeError unless ``name`` is a parameter or a routed keyword that is read.
+def is_routed(name):
+    """True if ``name`` has a routing prefix CXRClassifier reads (``fit__validation_freq``)."""
+    prefix, sep, rest = name.partition("__")
+    return bool(sep and rest) and prefix in ROUTED_PREFIXES
+
+
+def check_keyword(name, param_names, owner="CXRClassifier", shown=None):
+    """Raise unless ``name`` is a parameter or a routed keyword that is read.
 
     Parameters
     ----------
@@ -80,35 +88,51 @@ def check_keyword(name, param_names, owner="CXRClassifier"):
         The named parameters of the constructor.
     owner : str
         Name used in the messages.
+    shown : str, default=None
+        How the keyword was written by the caller, if not ``name``.
+
+    Raises
+    ------
+    sklearn.utils._param_validation.InvalidParameterError
+        A TypeError (and ValueError) that suggests the intended name.
     """
     prefix, sep, rest = name.partition("__")
     if sep and prefix in ROUTED_PREFIXES and rest:
         if prefix == "fit" and rest in _FIT_OWNED:
-            raise TypeError(
+            raise InvalidParameterError(
                 f"{owner} sets {rest!r} of keras.Model.fit itself; instead of "
-                f"{name!r} use {_FIT_OWNED[rest]}"
+                f"{shown or repr(name)} use {_FIT_OWNED[rest]}"
             )
         return
     if sep and prefix in REFUSED_PREFIXES:
-        raise TypeError(
+        raise InvalidParameterError(
             f"{owner} does not read {name!r} (scikeras' {prefix}__ routing is not used): "
             f"{REFUSED_PREFIXES[prefix]}"
         )
     candidates = list(param_names) + [f"{p}__" for p in ROUTED_PREFIXES]
-    raise TypeError(
+    raise InvalidParameterError(
         f"{owner} got an unexpected keyword argument {name!r}{_suggest(name, candidates)} "
         f"Parameters are {sorted(param_names)}; routed keywords start with "
         + ", ".join(f"'{p}__'" for p in ROUTED_PREFIXES)
     )
 
 
+def check_fit_kwargs(kwargs, owner="CXRClassifier"):
+    """Check keywords given to ``fit`` / ``partial_fit`` as the routed ``fit__`` ones.
+
+    ``fit(X, y, shuffle=True)`` and ``fit__shuffle=True`` get the same answer.
+    """
+    for key in kwargs:
+        check_keyword(f"fit__{key}", (), owner=owner, shown=f"fit(..., {key}=...)")
+
+
 def validate_training_params(estimator):
     """Checks shared by fit, partial_fit and initialize; returns the augmentation spec.
 
-    scikit-learn's constraints first (one message per parameter), then the
-    rules that link parameters or need a registry.
+    scikit-learn's constraints and the routed keywords are checked before,
+    by ``_fit_context`` (one message per parameter); these are the rules
+    that link parameters or need a registry.
     """
-    estimator._validate_params()
     if estimator.early_stopping is not None and not estimator.validation_split:
         raise ValueError(
             "early_stopping monitors val_loss: set validation_split > 0 "

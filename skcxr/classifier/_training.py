@@ -5,11 +5,12 @@ from collections import defaultdict
 
 from scikeras._utils import route_params
 from scikeras.wrappers import BaseWrapper
+from sklearn.base import _fit_context
 
 from ._augment import make_augmenter, training_dataset
 from ._distribute import distribute_scope
 from ._inputs import check_labels, combined_sample_weight, split_validation
-from ._params import validate_training_params
+from ._params import check_fit_kwargs, validate_training_params
 from ._runtime import configure_tf_threads
 from ._seeding import derive_seed, draw_seed, seeded
 
@@ -45,6 +46,11 @@ class TrainingMixin:
             yield y
 
     # ----------------------------------------------------------- fitting
+    # _fit_context validates the parameters (constraints and keywords, see
+    # CXRClassifier._validate_params). One door into keras.Model.fit: keywords
+    # given to fit / partial_fit obey the rules of the routed fit__ parameters
+    # and are merged with them in _fit_keras_model.
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, **kwargs):
         """Build a fresh network and train it on images ``X`` and labels ``y``.
 
@@ -58,18 +64,24 @@ class TrainingMixin:
             Per-image weights (multiplied by ``class_weight`` into a copy;
             the array passed is never modified).
         **kwargs
-            Passed to ``keras.Model.fit`` (prefer ``fit__`` parameters).
+            Passed to ``keras.Model.fit`` under the rules of the ``fit__``
+            parameters (``validation_freq=2``); what CXRClassifier sets itself
+            (``shuffle``, ``batch_size``, ``epochs``, ...) raises a TypeError
+            naming the parameter to use instead.
 
         Returns
         -------
         self : CXRClassifier
+            The fitted classifier.
         """
+        check_fit_kwargs(kwargs)
         with self._training_call(y, new_seed=True) as y:
             self.classes_ = None
             weights = combined_sample_weight(y, sample_weight, self.class_weight)
             BaseWrapper.fit(self, X, y, sample_weight=weights, **kwargs)
         return self
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
         """Train one more epoch on ``X, y``, keeping the network (built on the first call).
 
@@ -89,18 +101,21 @@ class TrainingMixin:
         sample_weight : array-like of shape (n_samples,), default=None
             Per-image weights (never modified).
         **kwargs
-            Passed to ``keras.Model.fit``.
+            Passed to ``keras.Model.fit``, as for :meth:`fit`.
 
         Returns
         -------
         self : CXRClassifier
+            The classifier, one epoch further.
         """
+        check_fit_kwargs(kwargs)
         with self._training_call(y, new_seed=not self.initialized_) as y:
             self.classes_ = classes if classes is not None else getattr(self, "classes_", None)
             weights = combined_sample_weight(y, sample_weight, self.class_weight)
             BaseWrapper.partial_fit(self, X, y, sample_weight=weights, **kwargs)
         return self
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def initialize(self, X, y):
         """Build the (seeded, untrained) network for ``X, y`` without training it.
 

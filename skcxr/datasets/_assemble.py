@@ -77,9 +77,14 @@ class _PatientLinks:
             self.parent[second] = first
 
 
-def _clean_covid_collection(covid_root, views, deduplicate, threshold, on_missing, say):
-    """Apply the study's rules to the COVID-19 collection; return the table and notes."""
-    meta = load_covid_chestxray(covid_root, on_missing=on_missing)
+def _clean_covid_collection(covid_root, views, deduplicate, threshold, on_missing, say,
+                            meta=None):
+    """Apply the study's rules to the COVID-19 collection; return the table and notes.
+
+    ``meta``: the collection's metadata if the caller has read it already.
+    """
+    if meta is None:
+        meta = load_covid_chestxray(covid_root, on_missing=on_missing)
     say(f"{COVID_SOURCE}: {len(meta)} metadata rows")
     meta = frontal_xrays(meta, views, COVID_SOURCE)
     say(f"{COVID_SOURCE}: {len(meta)} X-ray rows with view in {list(views)}")
@@ -325,6 +330,16 @@ def make_covid_dataset(
     ... )  # doctest: +SKIP
     >>> print(summarize_dataset(table))  # doctest: +SKIP
     """
+    return _build_covid_dataset(
+        covid_root, pneumonia_root, views=views, balance=balance, healthy=healthy,
+        healthy_roots=healthy_roots, random_state=random_state, deduplicate=deduplicate,
+        duplicate_threshold=duplicate_threshold, on_missing=on_missing, verbose=verbose)
+
+
+def _build_covid_dataset(covid_root, pneumonia_root, *, views, balance, healthy, healthy_roots,
+                         random_state, deduplicate, duplicate_threshold, on_missing, verbose,
+                         meta=None):
+    """make_covid_dataset's work; ``meta``: the collection's metadata, if read already."""
     views = check_views(views)
     roots = _healthy_roots(pneumonia_root, healthy_roots)
     if balance:
@@ -335,7 +350,7 @@ def make_covid_dataset(
             print(f"[make_covid_dataset] {message}", flush=True)
 
     table, notes = _clean_covid_collection(
-        covid_root, views, deduplicate, duplicate_threshold, on_missing, say)
+        covid_root, views, deduplicate, duplicate_threshold, on_missing, say, meta=meta)
     if notes:
         warnings.warn(
             f"{COVID_SOURCE}: {len(notes)} duplicate note(s): " + "; ".join(notes),

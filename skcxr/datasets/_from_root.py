@@ -2,11 +2,13 @@
 
 import inspect
 
-from sklearn.utils._param_validation import validate_parameter_constraints, validate_params
+from sklearn.utils._param_validation import (
+    StrOptions, validate_parameter_constraints, validate_params)
 
 from ._assemble import _FOLDER, COVID_SOURCE, _check_healthy, make_covid_dataset
 from ._base import check_root
 from ._healthy import KERMANY
+from ._sources import make_multisource_dataset
 
 
 def _check_data_root(data_root):
@@ -34,29 +36,50 @@ def _check_data_root(data_root):
 
 
 
+#: ``recipe`` values of :func:`make_covid_dataset_from_root`.
+RECIPES = ("multisource", "study")
+#: Options that only the study's table (healthy top-up) takes.
+_STUDY_ONLY = ("healthy", "balance", "healthy_roots")
+
+
 @validate_params(
-    {"data_root": _FOLDER, "healthy_roots": [dict, None]},
+    {"data_root": _FOLDER, "recipe": [StrOptions(set(RECIPES))], "healthy_roots": [dict, None]},
     # **params are validated against make_covid_dataset's constraints up front
     prefer_skip_nested_validation=True,
 )
-def make_covid_dataset_from_root(data_root, *, healthy_roots=None, **params):
-    """Build :func:`make_covid_dataset` from one folder holding every source.
+def make_covid_dataset_from_root(data_root, *, recipe="multisource", healthy_roots=None,
+                                 **params):
+    """The training table from one folder holding every source.
 
     ``data_root`` holds ``covid-chestxray/``, optionally
-    ``chest-xray-pneumonia/``, and any number of healthy folders with a
-    ``metadata.csv`` (such as ``adult-normal/``), each available as a
-    healthy source under its folder name.
+    ``chest-xray-pneumonia/``, and any number of folders with a
+    ``metadata.csv`` (such as ``adult-normal/``, ``tbx11k-tb/``).
+
+    By default (``recipe="multisource"``) it is
+    :func:`make_multisource_dataset`'s table: the cleaned COVID collection
+    and, as many, non-COVID images drawn a quarter each from Kermany NORMAL,
+    Kermany PNEUMONIA, ``adult-normal`` and ``tbx11k-tb``
+    (:data:`MULTISOURCE_NEGATIVES`), the table whose models carried best to
+    hospitals never seen. ``recipe="study"`` reproduces the 2020 study's
+    table (:func:`make_covid_dataset`: healthy top-up from Kermany's pediatric
+    NORMAL folder); it reproduces the study and is not a recommendation: a
+    model trained on it calls most healthy adults COVID-19.
 
     Parameters
     ----------
     data_root : str or path-like
         The folder, e.g. ``"../shared/data"``. Given one of its source
         folders, or the folder above it, the error says which folder to pass.
+    recipe : {"multisource", "study"}, default="multisource"
+        Which table.
     healthy_roots : dict, default=None
-        Extra or overriding ``{source: folder}`` entries.
+        ``recipe="study"`` only: extra or overriding ``{source: folder}``
+        healthy folders.
     **params
-        Passed on to :func:`make_covid_dataset` (``healthy``, ``views``,
-        ``balance``, ``random_state``, ...).
+        Passed on to :func:`make_multisource_dataset` (``negatives``,
+        ``n_negatives``, ``split_covid_by``, ``random_state``, ``views``, ...)
+        or, with ``recipe="study"``, to :func:`make_covid_dataset`
+        (``healthy``, ``balance``, ``views``, ``random_state``, ...).
 
     Returns
     -------
@@ -66,18 +89,37 @@ def make_covid_dataset_from_root(data_root, *, healthy_roots=None, **params):
     Examples
     --------
     >>> from skcxr.datasets import make_covid_dataset_from_root
-    >>> table = make_covid_dataset_from_root(
-    ...     "../shared/data", healthy="adult-normal")  # doctest: +SKIP
+    >>> table = make_covid_dataset_from_root("../shared/data")  # doctest: +SKIP
+    >>> study = make_covid_dataset_from_root("../shared/data", recipe="study")  # doctest: +SKIP
     """
-    # **params go to make_covid_dataset: check them before any folder is scanned
-    passed_on = set(inspect.signature(make_covid_dataset).parameters) - {
-        "covid_root", "pneumonia_root", "healthy_roots"}
+    # **params go on: check them before any folder is scanned
+    if recipe == "multisource":
+        study_only = sorted(set(params) & set(_STUDY_ONLY)
+                            | ({"healthy_roots"} if healthy_roots is not None else set()))
+        if study_only:
+            raise TypeError(
+                f"make_covid_dataset_from_root: {study_only} choose the 2020 study's healthy "
+                "top-up; pass recipe='study' with them, or choose the multi-source table's "
+                "non-COVID pools with negatives={pool: fraction}")
+        target = make_multisource_dataset
+        passed_on = (set(inspect.signature(make_multisource_dataset).parameters)
+                     | set(inspect.signature(make_covid_dataset).parameters)) - {
+            "data_root", "covid_root", "pneumonia_root", "params", *_STUDY_ONLY}
+    else:
+        target = make_covid_dataset
+        passed_on = set(inspect.signature(make_covid_dataset).parameters) - {
+            "covid_root", "pneumonia_root", "healthy_roots"}
     unknown = sorted(set(params) - passed_on)
     if unknown:
         raise TypeError(
             f"make_covid_dataset_from_root got unexpected keyword argument(s) {unknown}; "
-            f"its **params go to make_covid_dataset, which takes {sorted(passed_on)}"
+            f"with recipe={recipe!r} its **params go to {target.__name__}, which takes "
+            f"{sorted(passed_on)}"
         )
+    if recipe == "multisource":
+        data_root = check_root(data_root, "data folder")
+        _check_data_root(data_root)
+        return make_multisource_dataset(data_root, **params)
     validate_parameter_constraints(
         make_covid_dataset._skl_parameter_constraints, params,
         caller_name="make_covid_dataset_from_root")

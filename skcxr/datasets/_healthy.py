@@ -82,10 +82,14 @@ HEALTHY_FINDINGS = ("no finding", "normal")
 KERMANY = "chest-xray-pneumonia"
 
 
-def healthy_pool(source, root, *, on_missing="raise"):
-    """Healthy images of one source in the table contract (label ``non-covid``)."""
+def healthy_pool(source, root, *, on_missing="raise", listing=None):
+    """Healthy images of one source in the table contract (label ``non-covid``).
+
+    ``listing``: for Kermany, the table of :func:`load_pneumonia_folders` if
+    the caller has listed the folders already (they are then not listed again).
+    """
     if source == KERMANY:
-        table = load_pneumonia_folders(root)
+        table = load_pneumonia_folders(root) if listing is None else listing
         table = table[table["finding"] == "NORMAL"].copy()
         # Kermany documents every image as a pediatric anterior-posterior film
         table["view"], table["sex"], table["age"] = "AP", np.nan, np.nan

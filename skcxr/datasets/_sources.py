@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval, StrOptions, validate_parameter_constraints, validate_params)
 
-from ._assemble import _FOLDER, COVID_SOURCE, make_covid_dataset
+from ._assemble import _FOLDER, COVID_SOURCE, _build_covid_dataset, make_covid_dataset
 from ._base import TABLE_COLUMNS, check_root, prefix_ids
 from ._covid_chestxray import load_covid_chestxray
 from ._folder import load_xray_folder
@@ -60,9 +60,8 @@ def _region(location):
     return "other"
 
 
-def _kermany_pneumonia(root):
-    table = load_pneumonia_folders(root)
-    table = table[table["finding"] == "PNEUMONIA"].copy()
+def _kermany_pneumonia(listing):
+    table = listing[listing["finding"] == "PNEUMONIA"].copy()
     table["finding"] = "Pneumonia (" + table["subtype"] + ")"
     table["label"], table["source"], table["view"] = "non-covid", KERMANY, "AP"
     table["sex"], table["age"] = np.nan, np.nan
@@ -104,8 +103,9 @@ def load_negative_pools(data_root, *, on_missing="raise"):
     data_root = check_root(data_root, "data folder")
     pools = {}
     if (data_root / KERMANY).is_dir():
-        pools[KERMANY] = healthy_pool(KERMANY, data_root / KERMANY)
-        pools[KERMANY_PNEUMONIA] = _kermany_pneumonia(data_root / KERMANY)
+        listing = load_pneumonia_folders(data_root / KERMANY)  # listed once for both pools
+        pools[KERMANY] = healthy_pool(KERMANY, data_root / KERMANY, listing=listing)
+        pools[KERMANY_PNEUMONIA] = _kermany_pneumonia(listing)
     for folder in sorted(data_root.iterdir()):
         if folder.name in (COVID_SOURCE, KERMANY) or not (folder / "metadata.csv").is_file():
             continue
@@ -154,6 +154,11 @@ def split_covid_collection(table, covid_root, *, by="region"):
     >>> table["source"].value_counts()  # doctest: +SKIP
     """
     meta = load_covid_chestxray(covid_root, on_missing="warn")
+    return _split_by_site(table, meta, covid_root, by)
+
+
+def _split_by_site(table, meta, covid_root, by):
+    """split_covid_collection's work on the collection's metadata ``meta`` (read once)."""
     if "location" not in meta.columns:
         raise ValueError(f"{covid_root}/metadata.csv lacks the column 'location'")
     name = {"location": lambda s: s.strip() if isinstance(s, str) and s.strip() else "unknown",
@@ -253,13 +258,19 @@ def make_multisource_dataset(
                                    caller_name="make_multisource_dataset")
     fractions = check_healthy_mix(MULTISOURCE_NEGATIVES if negatives is None else negatives)
     data_root = check_root(data_root, "data folder")
-    pools = load_negative_pools(data_root, on_missing=params.get("on_missing", "raise"))
+    on_missing = params.get("on_missing", "raise")
+    pools = load_negative_pools(data_root, on_missing=on_missing)
     for name, extra in (tables or {}).items():
         pools[str(name)] = extra[extra["label"] == "non-covid"][TABLE_COLUMNS + ["split"]]
     unknown = [name for name in fractions if name not in pools]
     if unknown:
         raise ValueError(f"negatives names unknown pool(s) {unknown}; available: {sorted(pools)}")
-    table = make_covid_dataset(data_root / COVID_SOURCE, balance=False, **params)
+    # The collection's metadata.csv is read once, for the cleaning and the split.
+    covid_root = data_root / COVID_SOURCE
+    meta = load_covid_chestxray(covid_root, on_missing=on_missing)
+    call = inspect.signature(make_covid_dataset).bind(covid_root, balance=False, **params)
+    call.apply_defaults()
+    table = _build_covid_dataset(*call.args, **call.kwargs, meta=meta)
     if n_negatives == "balance":
         need = int((table["label"] == "covid").sum() - (table["label"] == "non-covid").sum())
         if need < 0:
@@ -284,5 +295,5 @@ def make_multisource_dataset(
         parts.append(pool.iloc[pick])
     table = pd.concat(parts, ignore_index=True)
     if split_covid_by is not None:
-        table = split_covid_collection(table, data_root / COVID_SOURCE, by=split_covid_by)
+        table = _split_by_site(table, meta, covid_root, split_covid_by)
     return table[TABLE_COLUMNS + ["split"]].reset_index(drop=True)

@@ -16,6 +16,7 @@ from sklearn.utils._param_validation import (
 )
 
 from ..metrics._classification import _estimator_positive_scores
+from ._threshold import with_groups
 from ._report import CROSS_SOURCE, INTERNAL, SourceEvaluation, score_by_source
 
 
@@ -299,6 +300,7 @@ def evaluate_by_source(
     X = table[path_column] if path_column is not None else table.drop(columns=label_column)
     y = table[label_column].to_numpy(dtype=object)
     group_ids = table[groups].to_numpy(dtype=object)
+    fit_params = with_groups(estimator, fit_params, group_ids)
     sources = table[source_column].to_numpy(dtype=object)
 
     folds, description = _make_folds(cv, table, y, group_ids, random_state)

@@ -62,6 +62,10 @@ class HoldoutEvaluation:
     def to_frame(self):
         """The score table (a copy), columns :data:`HOLDOUT_COLUMNS`.
 
+        With a model that carries an applicability gate, held-out rows also
+        have ``unfamiliar``: the share of the source's images the gate called
+        unfamiliar.
+
         Returns
         -------
         scores : pandas.DataFrame
@@ -170,8 +174,10 @@ class HoldoutEvaluation:
 
     def _table(self, evaluation):
         part = self.scores[self.scores["evaluation"] == evaluation].drop(columns="evaluation")
-        for col in ("threshold", "accuracy", "sensitivity", "specificity", "roc_auc"):
-            part[col] = part[col].map(_fmt)
+        for col in ("threshold", "accuracy", "sensitivity", "specificity", "roc_auc",
+                    "unfamiliar"):
+            if col in part:
+                part[col] = part[col].map(_fmt)
         return part.to_string(index=False)
 
     def __str__(self):

@@ -2,22 +2,23 @@
 turn, scored by a model trained without it, at a threshold fixed on the training
 sources only."""
 
-import math
 import time
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
-from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.utils._param_validation import (
     HasMethods, Interval, InvalidParameterError, validate_params)
 
+from ..applicability import ApplicabilityWarning, find_gate
 from ..metrics._classification import _estimator_positive_scores
 from ._by_source import EstimatorParameterError, _check_fit_params, _validate_table
 from ._holdout_report import HELD_OUT, INTERNAL_INNER, HoldoutEvaluation
 from ._report import score_rows
+from ._threshold import TARGET_SENSITIVITY, SensitivityThresholdClassifierCV, with_groups
 
 _THRESHOLDS = ("predict", "target-sensitivity")
 
@@ -25,56 +26,6 @@ _THRESHOLDS = ("predict", "target-sensitivity")
 def _log(verbose, message):
     if verbose:
         print(f"[leave_one_source_out] {message}", flush=True)
-
-
-@validate_params(
-    # target: a number here; its range (0, 1] is checked below, whose message names
-    # the target sensitivity (leave_one_source_out passes its target_sensitivity)
-    {"y_true": ["array-like"], "y_score": ["array-like"], "target": [Real],
-     "pos_label": [str, Real]},
-    prefer_skip_nested_validation=True,
-)
-def threshold_for_sensitivity(y_true, y_score, *, target=0.9, pos_label="covid"):
-    """The highest threshold whose sensitivity on ``(y_true, y_score)`` reaches ``target``.
-
-    Predicting positive when ``y_score >= threshold`` then labels at least a
-    ``target`` share of the positives positive (ties may add more).
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,)
-        True labels.
-    y_score : array-like of shape (n_samples,)
-        Scores of the positive class.
-    target : float, default=0.9
-        Wanted sensitivity in (0, 1].
-    pos_label : str, default="covid"
-        The positive class.
-
-    Returns
-    -------
-    threshold : float
-        The highest decision threshold on ``y_score`` whose sensitivity
-        reaches ``target``.
-
-    Examples
-    --------
-    >>> from skcxr.model_selection import threshold_for_sensitivity
-    >>> threshold_for_sensitivity(["covid"] * 4 + ["non-covid"] * 2,
-    ...                           [0.9, 0.8, 0.4, 0.2, 0.3, 0.1], target=0.75)
-    0.4
-    """
-    y_true = np.asarray(y_true, dtype=object)
-    y_score = np.asarray(y_score, dtype=float)
-    if not isinstance(target, Real) or not 0 < target <= 1:
-        raise ValueError(f"target sensitivity must be in (0, 1], got {target!r}")
-    positive = np.sort(y_score[y_true == pos_label])[::-1]
-    if positive.size == 0:
-        raise ValueError(f"no {pos_label!r} row to set a threshold for sensitivity on")
-    if np.isnan(positive).any():
-        raise ValueError("scores hold NaN: the estimator gives no usable score")
-    k = max(1, math.ceil(target * positive.size - 1e-9))
-    return float(positive[k - 1])
 
 
 def _check_eval_table(frame, columns, labels):
@@ -114,38 +65,43 @@ def _fit_clone(estimator, X, y, params, message):
             f"{message}: {type(estimator).__name__} rejected a parameter: {exc}") from exc
 
 
-def _inner_threshold(estimator, X, y, groups, rows, fit_params, *, pos_label, target,
-                     inner_cv, random_state):
-    """Out-of-fold scores of the training rows and the threshold they give."""
-    splitter = StratifiedGroupKFold(n_splits=inner_cv, shuffle=True, random_state=random_state)
-    oof = np.full(len(rows), np.nan)
-    for inner_train, inner_test in splitter.split(rows, y[rows], groups[rows]):
-        train, test = rows[inner_train], rows[inner_test]
-        fitted = _fit_clone(estimator, X.iloc[train], y[train], fit_params(train),
-                            "inner fit")
-        oof[inner_test] = _estimator_positive_scores(fitted, X.iloc[test], pos_label)
-    return threshold_for_sensitivity(y[rows], oof, target=target, pos_label=pos_label), oof
+def _thresholded(estimator, threshold, target, inner_cv, random_state):
+    """The estimator LOSO fits: with ``"target-sensitivity"``, one that carries its threshold."""
+    if threshold != "target-sensitivity":
+        return estimator
+    if isinstance(estimator, SensitivityThresholdClassifierCV):
+        return estimator if target is None else clone(estimator).set_params(
+            target_sensitivity=target)
+    return SensitivityThresholdClassifierCV(
+        estimator, target_sensitivity=TARGET_SENSITIVITY if target is None else target,
+        cv=inner_cv, random_state=random_state)
 
 
 def _run_fold(estimator, X, y, groups, train, tests, X_eval, fit_params, *, threshold,
-              target, inner_cv, pos_label, neg_label, random_state, message, verbose):
+              pos_label, neg_label, message, verbose):
     start = time.perf_counter()
-    oof = None
-    if threshold == "target-sensitivity":
-        cut, oof = _inner_threshold(estimator, X, y, groups, train, fit_params,
-                                    pos_label=pos_label, target=target, inner_cv=inner_cv,
-                                    random_state=random_state)
-    else:
-        cut = threshold
-    fitted = _fit_clone(estimator, X.iloc[train], y[train], fit_params(train), message)
+    params = with_groups(estimator, fit_params(train), groups[train])
+    fitted = _fit_clone(estimator, X.iloc[train], y[train], params, message)
     test = np.concatenate(tests)
-    score = _estimator_positive_scores(fitted, X_eval.iloc[test], pos_label)
-    if threshold == "predict":
-        pred = np.asarray(fitted.predict(X_eval.iloc[test]), dtype=object)
-    else:
+    X_test = X_eval.iloc[test]
+    with warnings.catch_warnings():
+        # held-out sources are unfamiliar by design: the gate's verdicts are recorded below
+        warnings.simplefilter("ignore", ApplicabilityWarning)
+        score = _estimator_positive_scores(fitted, X_test, pos_label)
+        if isinstance(fitted, SensitivityThresholdClassifierCV):
+            cut = fitted.best_threshold_
+        elif threshold == "predict":
+            cut = None
+            pred = np.asarray(fitted.predict(X_test), dtype=object)
+        else:
+            cut = threshold
+    if cut is not None:  # the rule of SensitivityThresholdClassifierCV.predict
         pred = np.where(score >= cut, pos_label, neg_label).astype(object)
+    gate = find_gate(fitted)
+    unfamiliar = None if gate is None else ~gate.check(X_test)["familiar"].to_numpy(bool)
+    oof = getattr(fitted, "oof_scores_", None)
     _log(verbose, f"{message} ({time.perf_counter() - start:.1f} s)")
-    return (None if threshold == "predict" else cut), oof, score, pred
+    return cut, oof, score, pred, unfamiliar
 
 
 @validate_params(
@@ -159,7 +115,7 @@ def _run_fold(estimator, X, y, groups, train, tests, X_eval, fit_params, *, thre
         # a str or a number here; which strings (and no bool): the check below,
         # whose message lists the allowed names
         "threshold": [str, Real],
-        "target_sensitivity": [Interval(Real, 0, 1, closed="right")],
+        "target_sensitivity": [Interval(Real, 0, 1, closed="right"), None],
         "inner_cv": [Interval(Integral, 2, None, closed="left")],
         "fit_params": [dict, callable, None],
         "random_state": ["random_state"], "n_jobs": [Integral, None], "verbose": ["verbose"],
@@ -179,7 +135,7 @@ def leave_one_source_out(
     path_column="path",
     pos_label="covid",
     threshold="target-sensitivity",
-    target_sensitivity=0.9,
+    target_sensitivity=None,
     inner_cv=5,
     fit_params=None,
     random_state=0,
@@ -196,7 +152,9 @@ def leave_one_source_out(
     the training rows reaches ``target_sensitivity``); the held-out rows are
     then scored once. Held-out groups with the same training rows share one
     fit. Numbers are labelled **internal** (inner CV on the training sources)
-    or **held-out** (a source the model never saw).
+    or **held-out** (a source the model never saw). When the fitted model
+    carries an applicability gate (:mod:`skcxr.applicability`), each held-out
+    row also gets the share of its images the gate called unfamiliar.
 
     Parameters
     ----------
@@ -221,12 +179,20 @@ def leave_one_source_out(
     pos_label : str, default="covid"
         The positive class.
     threshold : "target-sensitivity", "predict" or float, default="target-sensitivity"
-        How held-out rows are labelled: by the inner-CV threshold, by the
-        estimator's own ``predict``, or ``score >= threshold``.
-    target_sensitivity : float, default=0.9
-        Sensitivity the inner-CV threshold must reach on the training rows.
+        How held-out rows are labelled. ``"target-sensitivity"``: by the
+        threshold the fitted model carries, set on an inner patient-grouped CV
+        of its training rows; an estimator that already carries one (a
+        :class:`SensitivityThresholdClassifierCV`, e.g. a recipe of
+        :mod:`skcxr.pipeline`) is used as it is, any other is wrapped in one.
+        ``"predict"``: the estimator's own ``predict``; a number:
+        ``score >= threshold``.
+    target_sensitivity : float or None, default=None
+        Sensitivity the inner-CV threshold must reach on the training rows;
+        ``None``: the estimator's own (a recipe's), else
+        :data:`TARGET_SENSITIVITY`.
     inner_cv : int, default=5
-        Folds of the inner ``StratifiedGroupKFold`` (by patient).
+        Folds of the inner ``StratifiedGroupKFold`` (by patient) of an
+        estimator wrapped here.
     fit_params : dict or callable, default=None
         Row-aligned arrays of ``table`` (indexed per fit), or a callable
         ``f(train_table) -> dict`` (e.g. :func:`source_balanced_weights`
@@ -326,15 +292,15 @@ def leave_one_source_out(
         names = ", ".join(name for name, _, _ in entries)
         message = f"held out {names}: fit on {len(train)} rows, test on {sum(map(len, tests))}"
         jobs.append((train, entries, tests, message))
+    model = _thresholded(estimator, threshold, target_sensitivity, inner_cv, random_state)
     outputs = Parallel(n_jobs=n_jobs)(
-        delayed(_run_fold)(estimator, X, y, pid, train, tests, X_eval, make_params,
-                           threshold=threshold, target=target_sensitivity, inner_cv=inner_cv,
-                           pos_label=pos_label, neg_label=neg_label,
-                           random_state=random_state, message=message, verbose=verbose)
+        delayed(_run_fold)(model, X, y, pid, train, tests, X_eval, make_params,
+                           threshold=threshold, pos_label=pos_label, neg_label=neg_label,
+                           message=message, verbose=verbose)
         for train, _, tests, message in jobs)
 
     rows, frames = [], []
-    for (train, entries, tests, _), (cut, oof, score, pred) in zip(jobs, outputs):
+    for (train, entries, tests, _), (cut, oof, score, pred, unfamiliar) in zip(jobs, outputs):
         names = [name for name, _, _ in entries]
         if oof is not None:
             inner_pred = np.where(oof >= cut, pos_label, neg_label).astype(object)
@@ -349,19 +315,24 @@ def leave_one_source_out(
                 part = slice(offset, offset + len(test))
                 offset += len(test)
                 s = src_eval[test[0]]
-                rows.append({"evaluation": HELD_OUT, "holdout": name, "source": s,
-                             "threshold": cut, **score_rows(y_eval[test], pred[part],
-                                                            score[part], pos_label=pos_label,
-                                                            neg_label=neg_label)})
-                frames.append(pd.DataFrame({
-                    "holdout": name, "index": eval_table.index[test], "source": s,
-                    "group": pid_eval[test], "y_true": y_eval[test], "y_pred": pred[part],
-                    "y_score": score[part], "threshold": cut,
-                    "n_train": len(train)}))
+                row = {"evaluation": HELD_OUT, "holdout": name, "source": s,
+                       "threshold": cut, **score_rows(y_eval[test], pred[part], score[part],
+                                                      pos_label=pos_label, neg_label=neg_label)}
+                frame = {"holdout": name, "index": eval_table.index[test], "source": s,
+                         "group": pid_eval[test], "y_true": y_eval[test], "y_pred": pred[part],
+                         "y_score": score[part], "threshold": cut, "n_train": len(train)}
+                if unfamiliar is not None:
+                    row["unfamiliar"] = float(unfamiliar[part].mean())
+                    frame["unfamiliar"] = unfamiliar[part]
+                rows.append(row)
+                frames.append(pd.DataFrame(frame))
     predictions = pd.concat(frames, ignore_index=True)
-    return HoldoutEvaluation(pd.DataFrame(rows), predictions, pos_label=pos_label,
-                             neg_label=neg_label, threshold=threshold,
-                             target_sensitivity=target_sensitivity, inner_cv=inner_cv)
+    wrapped = model if isinstance(model, SensitivityThresholdClassifierCV) else None
+    return HoldoutEvaluation(
+        pd.DataFrame(rows), predictions, pos_label=pos_label, neg_label=neg_label,
+        threshold=threshold,
+        target_sensitivity=None if wrapped is None else wrapped.target_sensitivity,
+        inner_cv=None if wrapped is None else getattr(wrapped.cv, "n_splits", wrapped.cv))
 
 
 @validate_params(

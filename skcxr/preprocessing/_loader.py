@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._workers import dask_worker_threads
+from ..utils._set_output import ImageOutputMixin
 from ._dicom_io import check_dicom_voi
 from ._io import COLOR_MODES, RESIZE_MODES, check_size, read_image
 
@@ -95,7 +96,7 @@ def _read_chunk(paths, options):
     return np.stack([read_image(p, **options) for p in paths])
 
 
-class XRayLoader(TransformerMixin, BaseEstimator):
+class XRayLoader(ImageOutputMixin, TransformerMixin, BaseEstimator):
     """Load image files into one ``(n, height, width, channels)`` array.
 
     The first step of every skcxr pipeline. Stateless: :meth:`fit` only

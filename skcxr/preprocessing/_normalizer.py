@@ -8,6 +8,7 @@ from skimage import exposure
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..utils._set_output import ImageOutputMixin
 from ._loader import N_JOBS_CONSTRAINT, _resolve_n_jobs
 
 __all__ = ["XRayNormalizer"]
@@ -57,7 +58,7 @@ def _equalize_chunk(images, out, method, clip_limit, kernel_size, nbins):
         target[...] = result
 
 
-class XRayNormalizer(TransformerMixin, BaseEstimator):
+class XRayNormalizer(ImageOutputMixin, TransformerMixin, BaseEstimator):
     """Per-image contrast normalisation of X-ray arrays (stateless).
 
     Sits between :class:`~skcxr.XRayLoader` and the classifier so that a grid
