@@ -9,7 +9,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.pipeline import Pipeline
-from sklearn.utils import _safe_indexing
+from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
@@ -179,7 +179,9 @@ class ChunkedTransformer(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.one_d_array = True
-        tags.input_tags.string = True
+        inner = get_tags(self.transformer).input_tags
+        tags.input_tags.one_d_array = inner.one_d_array
+        tags.input_tags.two_d_array = inner.two_d_array
+        tags.input_tags.string = inner.string
         tags.non_deterministic = False
         return tags
