@@ -42,7 +42,9 @@ def child(args):
 
     table = real_table(Path(args.data), random_state=0)
     paths, y, groups = table["path"], table["label"].to_numpy(), table["patientid"].to_numpy()
-    pipe = make_pretrained_pipeline(embedder__cache_dir=args.cache_dir, embedder__verbose=0)
+    pipe = make_pretrained_pipeline(gate=None, embedder__cache_dir=args.cache_dir,
+                                    embedder__verbose=0)
+    pipe = getattr(pipe, "estimator", pipe)  # the Pipeline inside the threshold carrier
     images = pipe[:2].fit_transform(paths)
     cv = StratifiedGroupKFold(5, shuffle=True, random_state=0)
     search = GridSearchCV(pipe[2:], GRIDS[args.grid], cv=cv, scoring="roc_auc")

@@ -1,6 +1,6 @@
 """Benchmark: file size of the fitted pretrained recipe saved with joblib, pickle and skops.
 
-Fits ``make_pretrained_pipeline()`` (MobileNetV2, ImageNet weights from
+Fits ``make_pretrained_pipeline()`` (with its threshold and applicability gate; MobileNetV2, ImageNet weights from
 ``$SKCXR_WEIGHTS``) on 16 synthetic X-rays and saves it: the embedder carries
 the backbone's weights, so the file is what a fresh process needs to predict.
 Prints each size in MB and its ratio to the backbone's weights alone.
@@ -15,6 +15,7 @@ import pickle
 import tempfile
 
 import joblib
+import numpy as np
 
 
 def main():
@@ -23,11 +24,13 @@ def main():
     os.environ.setdefault("SKCXR_WEIGHTS", default_weights_root())
     from skcxr import make_pretrained_pipeline
     from skcxr.datasets import make_synthetic_cxr
+    from skcxr.features import XRayEmbedder
 
     folder = tempfile.mkdtemp()
     table = make_synthetic_cxr(16, folder, image_size=64, random_state=0)
     pipe = make_pretrained_pipeline(embedder__verbose=0).fit(table["path"], table["label"])
-    arrays = pipe.named_steps["embedder"].__getstate__()["_backbone_weights"]["arrays"]
+    fitted = XRayEmbedder().fit(np.zeros((1, 32, 32, 1), dtype=np.float32))
+    arrays = fitted.__getstate__()["_backbone_weights"]["arrays"]
     weights = sum(a.nbytes for a in arrays)
     print(f"backbone weights: {sum(a.size for a in arrays):,} values, {weights / 1e6:.2f} MB")
     for fmt in ("pickle", "joblib", "joblib compress=3", "skops"):
