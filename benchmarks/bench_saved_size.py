@@ -1,6 +1,6 @@
 """Benchmark: file size of the fitted pretrained recipe saved with joblib, pickle and skops.
 
-Fits ``make_pretrained_pipeline()`` (with its threshold and applicability gate; MobileNetV2, ImageNet weights from
+Fits ``make_pretrained_pipeline(gate=None)`` (with its threshold; MobileNetV2, ImageNet weights from
 ``$SKCXR_WEIGHTS``) on 16 synthetic X-rays and saves it: the embedder carries
 the backbone's weights, so the file is what a fresh process needs to predict.
 Prints each size in MB and its ratio to the backbone's weights alone.
@@ -28,7 +28,8 @@ def main():
 
     folder = tempfile.mkdtemp()
     table = make_synthetic_cxr(16, folder, image_size=64, random_state=0)
-    pipe = make_pretrained_pipeline(embedder__verbose=0).fit(table["path"], table["label"])
+    pipe = make_pretrained_pipeline(gate=None, embedder__verbose=0)
+    pipe.fit(table["path"], table["label"], groups=table["patientid"])
     fitted = XRayEmbedder().fit(np.zeros((1, 32, 32, 1), dtype=np.float32))
     arrays = fitted.__getstate__()["_backbone_weights"]["arrays"]
     weights = sum(a.nbytes for a in arrays)
