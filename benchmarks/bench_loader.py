@@ -17,7 +17,10 @@ reducing gap), and, last, the speed ratio loader / study.
 beside PNG decoding: each of the four real DICOM files of ``<data>/dicom``
 (one decode at full size, best of ``--repeat``), then ``XRayLoader`` over the
 four files repeated ``--dicom-copies`` times against the same number of the
-real PNG X-rays, sequential (``n_jobs=1``) and with the loader's threads.
+real PNG X-rays, sequential (``n_jobs=1``) and with the loader's threads;
+and, per file, a full decode + resize (``draft=False``) against the decode
+at the size needed (JPEG 2000 at a reduced resolution level) with the mean
+absolute difference of the two images.
 
 Usage::
 
@@ -93,9 +96,18 @@ def dicom_part(args):
     print(f"\nDICOM: {len(dicom)} files of {Path(args.data) / 'dicom'}; size {size}")
     decodes = [lambda p=p: read_image(p) for p in dicom]
     times, _, images = best_times(decodes, args.repeat)
-    for path, wall, image in zip(dicom, times, images):
+    target = [lambda p=p: read_image(p, size=(size, size), resize="crop") for p in dicom]
+    full = [lambda p=p: read_image(p, size=(size, size), resize="crop", draft=False)
+            for p in dicom]
+    t_target, _, reduced = best_times(target, args.repeat)
+    t_full, _, resized = best_times(full, args.repeat)
+    print("  file                         size      full-size decode | at the target size: "
+          "full decode + resize, decode at the size needed, ratio, mean |difference|")
+    for i, (path, wall, image) in enumerate(zip(dicom, times, images)):
+        diff = np.abs(reduced[i].astype(float) - resized[i]).mean()
         print(f"  {Path(path).name:28s} {image.shape[1]:4d}x{image.shape[0]:<4d} "
-              f"full-size decode {wall * 1000:6.1f} ms ({1 / wall:5.1f} img/s)")
+              f"{wall * 1000:6.1f} ms | {t_full[i] * 1000:6.1f} ms, {t_target[i] * 1000:6.1f} ms, "
+              f"{t_full[i] / t_target[i]:5.1f}x, {diff:.3f} of 255")
     paths_dicom = dicom * args.dicom_copies
     png = [p for p in frontal_paths(args.data) if p.lower().endswith(".png")]
     paths_png = png[: len(paths_dicom)]

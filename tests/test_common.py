@@ -39,10 +39,22 @@ CONSTRUCTORS = {
         "small_cnn", epochs=1, batch_size=8, augmentation=False, random_state=0
     ),
     "XRayEmbedder": lambda cls: cls(weights=None, layer="block_1_expand_relu", batch_size=8),
+    "ChunkedTransformer": lambda cls: cls(_tiny_image_steps(), chunk_size=4, verbose=0),
     # a meta-estimator: a fast inner classifier; sklearn's checks use their own labels
     "SensitivityThresholdClassifierCV": lambda cls: cls(
         _logistic_regression(), pos_label=None, cv=3),
 }
+
+
+def _tiny_image_steps():
+    from sklearn.pipeline import Pipeline
+
+    from skcxr import XRayLoader
+    from skcxr.features import XRayEmbedder
+
+    return Pipeline([("loader", XRayLoader(size=(16, 16), n_jobs=1)),
+                     ("embedder", XRayEmbedder(weights=None, layer="block_1_expand_relu",
+                                               batch_size=8, verbose=0))])
 
 
 def _logistic_regression():
@@ -145,6 +157,9 @@ EXPECTED_FAILED_CHECKS = {
                        ["check_estimators_unfitted"]),
         "check_estimator_sparse_tag": _NO_SPARSE_MESSAGE,
     },
+    # it takes what its inner steps take (here paths); unfitted it raises NotFittedError
+    "ChunkedTransformer": _data_checks(
+        _PATHS, ["check_estimators_unfitted", "check_transformers_unfitted"]),
     # sparse input: refused with the word 'sparse' (skcxr.utils._images.check_image_array)
     "XRayNormalizer": _data_checks(
         _IMAGES + " (image version: test_sklearn_checks.py)", _REFUSALS + _SPARSE_REFUSED

@@ -17,7 +17,7 @@ import numpy as np
 _LOCK = threading.Lock()
 _MODELS = {}  # config key -> keras.Model
 _FEATURES = {}  # config key -> {image digest -> float32 feature vector}
-_STATS = {"embedded": 0, "hits": 0}
+_STATS = {"embedded": 0, "hits": 0, "disk_hits": 0}
 
 
 def image_digests(X):
@@ -57,6 +57,19 @@ def store(key, digests, features):
         _STATS["embedded"] += len(features)
 
 
+def store_only(key, digests, features):
+    """Keep ``features`` under ``digests`` without counting them as embedded."""
+    with _LOCK:
+        table = _FEATURES.setdefault(key, {})
+        for digest, row in zip(digests, features):
+            table[digest] = row
+
+
+def count_disk_hits(n):
+    with _LOCK:
+        _STATS["disk_hits"] += n
+
+
 def embedding_stats():
     """Counters of this process since the last :func:`clear_feature_cache`.
 
@@ -64,7 +77,8 @@ def embedding_stats():
     -------
     dict
         ``"embedded"``: images run through a network (the expensive part);
-        ``"cache_hits"``: images whose features came from the cache;
+        ``"cache_hits"``: images whose features came from the cache in
+        memory; ``"disk_hits"``: from the on-disk cache (``cache_dir``);
         ``"cached_images"``: feature vectors held; ``"models"``: feature
         models built.
 
@@ -73,12 +87,13 @@ def embedding_stats():
     >>> from skcxr.features import clear_feature_cache, embedding_stats
     >>> clear_feature_cache()
     >>> embedding_stats()
-    {'embedded': 0, 'cache_hits': 0, 'cached_images': 0, 'models': 0}
+    {'embedded': 0, 'cache_hits': 0, 'disk_hits': 0, 'cached_images': 0, 'models': 0}
     """
     with _LOCK:
         return {
             "embedded": _STATS["embedded"],
             "cache_hits": _STATS["hits"],
+            "disk_hits": _STATS["disk_hits"],
             "cached_images": sum(len(t) for t in _FEATURES.values()),
             "models": len(_MODELS),
         }
@@ -97,4 +112,4 @@ def clear_feature_cache(models=True):
         _FEATURES.clear()
         if models:
             _MODELS.clear()
-        _STATS.update(embedded=0, hits=0)
+        _STATS.update(embedded=0, hits=0, disk_hits=0)

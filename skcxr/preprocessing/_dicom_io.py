@@ -21,8 +21,9 @@ import numpy as np
 
 from ..utils._images import minmax_rescale
 from ._errors import ImageReadError
+from ._j2k import reduced_j2k
 
-__all__ = ["DICOM_INSTALL", "check_dicom_voi", "dicom_image", "looks_like_dicom",
+__all__ = ["DICOM_INSTALL", "check_dicom_voi", "dicom_display", "dicom_image", "looks_like_dicom",
            "read_dicom_dataset", "check_dicom_dataset", "dicom_problem"]
 
 #: What to install for DICOM input.
@@ -188,6 +189,12 @@ def check_dicom_voi(voi, name="dicom_voi"):
         f"(center, width) with width > 0, got {voi!r}")
 
 
+def _uses_min_max(ds, voi):
+    """Whether :func:`_voi_choice` falls back to min-max (without changing ``ds``)."""
+    has_voi = bool(ds.get("VOILUTSequence")) or ("WindowCenter" in ds and "WindowWidth" in ds)
+    return voi is None or (voi == "auto" and not has_voi)
+
+
 def _voi_choice(ds, voi, path):
     """``(index, uses_lut)`` of the VOI to apply, or None for the min-max fallback."""
     luts = len(ds.get("VOILUTSequence") or ())
@@ -233,6 +240,66 @@ def dicom_image(path, *, voi="auto", max_pixels=None):
     min-max), an index into the file's VOI LUTs / windows, a ``(center,
     width)`` window, or ``None`` (no VOI: min-max of the Modality LUT output).
     """
+    ds, stored, _ = _decode_stored(path, max_pixels, None)
+    return _display(ds, np.asarray(stored).ravel(), voi, path).reshape(stored.shape)
+
+
+def dicom_display(path, *, voi="auto", max_pixels=None, min_size=None):
+    """The DICOM file ``path`` as a ``uint8`` display image (what :func:`read_image` uses).
+
+    The same pixels as ``np.rint(dicom_image(...) * 255)``, computed once per
+    distinct stored value (a lookup table) instead of once per pixel.
+    ``min_size=(width, height)``: the decoded image may be smaller than the
+    file's, as long as it stays at least that large -- a JPEG 2000 file is
+    then decoded at a reduced resolution level (its wavelet's low-pass image,
+    2, 4, 8, ... times smaller on each side), which costs a fraction of a
+    full decode.
+
+    Returns ``(image, box)``: ``box`` is the region of ``image``, in Pillow's
+    continuous pixel coordinates, that the whole film spans (``(0, 0, columns,
+    rows)`` at full resolution; at a reduced level, the film's extent shifted
+    by where the wavelet's samples sit, the image padded by one edge pixel so
+    that the box stays inside it).
+    """
+    ds, stored, factor = _decode_stored(path, max_pixels, min_size)
+    image = _display_uint8(ds, np.asarray(stored), voi, path)
+    if factor == 1:
+        return image, (0.0, 0.0, float(image.shape[1]), float(image.shape[0]))
+    rows, columns = int(ds.Rows), int(ds.Columns)
+    offset = 0.5 - 0.5 / factor  # full-size pixel factor * k + 0.5 is reduced k + 0.5
+    box = (offset, offset, offset + columns / factor, offset + rows / factor)
+    return np.pad(image, ((0, 1), (0, 1)), mode="edge"), box
+
+
+def _display_uint8(ds, stored, voi, path):
+    """Stored values -> uint8 display image, through a lookup table when small enough."""
+    if stored.dtype.kind in "iu" and stored.size:
+        high = int(stored.max())
+        # unsigned values index the table directly (no shifted copy of the image)
+        low = 0 if stored.dtype.kind == "u" else int(stored.min())
+        if high - low <= _MAX_TABLE:
+            index = stored if low == 0 else (stored - low).astype(np.intp)
+            values = np.arange(low, high + 1, dtype=np.int64)
+            present = None
+            if _uses_min_max(ds, voi):  # min-max over the values present only
+                present = np.bincount(index.ravel(), minlength=high - low + 1) > 0
+            table = _to_uint8(_display(ds, values, voi, path, present))
+            return table[index]
+    return _to_uint8(_display(ds, stored.ravel(), voi, path)).reshape(stored.shape)
+
+
+def _to_uint8(image):
+    return np.rint(image * 255).astype(np.uint8)
+
+
+#: Largest range of stored values mapped through a lookup table (else per pixel).
+_MAX_TABLE = 1 << 20
+# JPEG 2000 transfer syntaxes decoded at a reduced resolution when allowed.
+_J2K_SYNTAXES = ("1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91")
+
+
+def _decode_stored(path, max_pixels, min_size):
+    """``(dataset, stored values, reduction factor)``: the pixel data, reduced when allowed."""
     ds = read_dicom_dataset(path)
     check_dicom_dataset(ds, path)
     rows, columns = int(ds.get("Rows") or 0), int(ds.get("Columns") or 0)
@@ -240,22 +307,36 @@ def dicom_image(path, *, voi="auto", max_pixels=None):
         raise ImageReadError(
             f"refusing to decode {path!r}: {columns}x{rows} = {rows * columns} pixels "
             f"exceeds PIL.Image.MAX_IMAGE_PIXELS = {max_pixels} (decompression bomb?)")
-    try:
-        stored = ds.pixel_array
-    except Exception as exc:  # decoder errors come in many types
-        raise ImageReadError(
-            f"cannot decode the pixel data of DICOM file {path!r} "
-            f"({ds.file_meta.TransferSyntaxUID.name}): {exc}; for compressed files "
-            f"{DICOM_INSTALL}") from exc
+    stored, factor = None, 1
+    if min_size is not None and str(ds.file_meta.TransferSyntaxUID) in _J2K_SYNTAXES:
+        stored, factor = reduced_j2k(ds, min_size) or (None, 1)
+    if stored is None:
+        try:
+            stored = ds.pixel_array
+        except Exception as exc:  # decoder errors come in many types
+            raise ImageReadError(
+                f"cannot decode the pixel data of DICOM file {path!r} "
+                f"({ds.file_meta.TransferSyntaxUID.name}): {exc}; for compressed files "
+                f"{DICOM_INSTALL}") from exc
     if stored.ndim != 2:
         raise ImageReadError(
             f"DICOM file {path!r} decoded to an array of shape {stored.shape}; "
             "expected one grey image (rows, columns)")
+    return ds, stored, factor
+
+
+def _display(ds, stored, voi, path, present=None):
+    """Stored values (1-D) -> display values in [0, 1], in the standard's order.
+
+    ``present``: for a table of values, which of them occur in the image (the
+    min-max fallback ranges over those only).
+    """
     apply_modality_lut, apply_voi_lut = _pixel_functions()
     values = np.asarray(apply_modality_lut(stored, ds))
     choice = _voi_choice(ds, voi, path)
     if choice is None:  # documented fallback: the full range of the Modality LUT output
-        low, high = float(values.min()), float(values.max())
+        seen = values if present is None else values[present]
+        low, high = float(seen.min()), float(seen.max())
     else:
         index, uses_lut = choice
         if uses_lut and values.dtype.kind == "f":  # a LUT is indexed by integers

@@ -12,7 +12,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from ..utils._images import minmax_rescale
 from ..utils._workers import on_worker_hint
-from ._dicom_io import check_dicom_voi, dicom_image, looks_like_dicom
+from ._dicom_io import check_dicom_voi, dicom_display, looks_like_dicom
 from ._errors import ImageReadError
 from ._png16 import png_rawmode, wide_colour
 
@@ -188,8 +188,11 @@ default="bicubic"
     draft : bool, default=True
         Let the JPEG decoder downscale by 2, 4 or 8 in the DCT domain (and
         decode luma only for grayscale) when the file is at least that much
-        larger than ``size``. Much faster; the final resize still uses
-        ``resample``.
+        larger than ``size``, and decode a JPEG 2000 DICOM file at the
+        coarsest resolution level of its wavelet pyramid that is still at
+        least ``size`` (2, 4, 8, ... times smaller on each side: 5-10x faster
+        for 150 px from a 1,800 px film). Much faster; the final resize still
+        uses ``resample``.
     reducing_gap : float or None, default=3.0
         Passed to :meth:`PIL.Image.Image.resize`: shrink by an integer factor
         with box averaging first while the remaining scale stays above this
@@ -244,7 +247,8 @@ default="bicubic"
     with open(path_str, "rb") as f:
         head = f.read(132)
     if head[128:132] == b"DICM":
-        return _read_dicom(path_str, dicom_voi, target_mode, size, resize, resample, reducing_gap)
+        return _read_dicom(path_str, dicom_voi, target_mode, size, resize, resample, reducing_gap,
+                           draft)
     try:
         with Image.open(path_str) as im:
             return _decode(im, path_str, target_mode, size, resize, resample, draft, reducing_gap)
@@ -262,15 +266,20 @@ default="bicubic"
             f"cannot decode {path_str!r} (truncated or corrupt image): {exc}"
         ) from exc
     # a bare DICOM dataset (no preamble, no file meta), as old devices write
-    return _read_dicom(path_str, dicom_voi, target_mode, size, resize, resample, reducing_gap)
+    return _read_dicom(path_str, dicom_voi, target_mode, size, resize, resample, reducing_gap,
+                       draft)
 
 
-def _read_dicom(path_str, voi, target_mode, size, resize, resample, reducing_gap):
-    image = dicom_image(path_str, voi=voi, max_pixels=Image.MAX_IMAGE_PIXELS)
-    im = _to_target_mode(Image.fromarray(np.rint(image * 255).astype(np.uint8)), target_mode)
+def _read_dicom(path_str, voi, target_mode, size, resize, resample, reducing_gap, draft):
+    min_size = None
+    if draft and size is not None:  # JPEG 2000: decode a reduced resolution level
+        min_size = (size[1], size[0])
+    image, box = dicom_display(path_str, voi=voi, max_pixels=Image.MAX_IMAGE_PIXELS,
+                               min_size=min_size)
+    im = _to_target_mode(Image.fromarray(image), target_mode)
     if size is not None:
-        height, width = image.shape
-        im = _resize(im, width, height, (size[1], size[0]), resize, resample, reducing_gap)
+        im = _resize(im, box[2] - box[0], box[3] - box[1], (size[1], size[0]), resize,
+                     resample, reducing_gap, origin=box[:2])
     return np.asarray(im, dtype=np.uint8)
 
 
@@ -320,18 +329,24 @@ def _decode(im, path_str, target_mode, size, resize, resample, draft, reducing_g
     return np.asarray(im, dtype=np.uint8)
 
 
-def _resize(im, width, height, target_wh, resize, resample, reducing_gap):
-    """Resize ``im`` whose content spans ``(0, 0, width, height)`` to the target."""
+def _resize(im, width, height, target_wh, resize, resample, reducing_gap, origin=(0.0, 0.0)):
+    """Resize ``im`` whose content spans ``(x0, y0, x0 + width, y0 + height)`` to the target.
+
+    ``origin=(x0, y0)``.
+    """
     method = _RESAMPLE[resample]
+    x0, y0 = origin
     if resize == "pad":
         factor = min(target_wh[0] / width, target_wh[1] / height)
         fit = (
             min(target_wh[0], max(1, round(width * factor))),
             min(target_wh[1], max(1, round(height * factor))),
         )
-        inner = im.resize(fit, method, box=(0, 0, width, height), reducing_gap=reducing_gap)
+        inner = im.resize(fit, method, box=(x0, y0, x0 + width, y0 + height),
+                          reducing_gap=reducing_gap)
         canvas = Image.new(im.mode, target_wh, 0)
         canvas.paste(inner, ((target_wh[0] - fit[0]) // 2, (target_wh[1] - fit[1]) // 2))
         return canvas
     box = _source_box(width, height, target_wh, resize)
+    box = (box[0] + x0, box[1] + y0, box[2] + x0, box[3] + y0)
     return im.resize(target_wh, method, box=box, reducing_gap=reducing_gap)
