@@ -65,7 +65,7 @@ def has_arrays(digest):
 
 
 def _build_base(backbone, token, channels):
-    from ..architectures._backbones import build_backbone
+    from ..architectures import build_backbone
     from ..utils._seeding import seeded
 
     path = token[len("file:"):] if token is not None and token.startswith("file:") else None
