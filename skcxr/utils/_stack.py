@@ -14,7 +14,8 @@ def _internal_dirs():
         import joblib
         import sklearn
 
-        here = os.path.dirname(os.path.abspath(__file__))
+        # the skcxr package (this module lives in skcxr/utils/)
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         _INTERNAL = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep
                           for m in (sklearn, joblib)) + (here + os.sep,)
     return _INTERNAL
