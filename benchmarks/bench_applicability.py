@@ -142,11 +142,35 @@ def share(mask):
     return f"{mask.mean():.3f} ({int(mask.sum())}/{mask.size})"
 
 
+def site_curve(F, ks=(0, 10, 25, 50, 100), draws=3):
+    """(f) each single-site source held out, then k of its patients (seeded draws) added to
+    the gate's training: familiar=False share of the rest of the source (one batch)."""
+    print("(f) familiar=False share of a held-out source's remaining images once k of its "
+          f"patients are in the gate's training (mean of {draws} draws; min-max)")
+    for s in ("chest-xray-pneumonia", "adult-normal", "tbx11k"):
+        mine = np.flatnonzero(F["sources"] == s)
+        base = np.flatnonzero(F["sources"] != s)
+        patients = np.unique(F["groups"][mine])
+        cells = []
+        for k in ks:
+            values = []
+            for seed in range(draws if k else 1):
+                pick = np.random.default_rng(seed).choice(patients, size=k, replace=False)
+                added = np.isin(F["groups"][mine], pick)
+                rows = np.concatenate([base, mine[added]])
+                values.append(unfamiliar(F, rows, F["train"][mine[~added]]).mean())
+            cells.append(f"k={k}: {np.mean(values):.3f} ({min(values):.3f}-{max(values):.3f})")
+        print(f"  {s:22s} " + "  ".join(cells), flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=default_data_root())
     parser.add_argument("--cache", default="/tmp/skcxr_bench_applicability")
     parser.add_argument("--time", type=int, default=300)
+    parser.add_argument("--site-curve", action="store_true",
+                        help="only (f): does the gate stop flagging a source once k of its "
+                             "patients are in training?")
     args = parser.parse_args()
     os.environ.setdefault("SKCXR_WEIGHTS", default_weights_root())
     from skcxr.applicability import ApplicabilityGate
@@ -164,6 +188,9 @@ def main():
           f"{len(F['made']) + len(F['library'])} counter-examples: "
           f"{time.perf_counter() - start:.1f} s (cached in {args.cache})\n")
     every = np.arange(len(train))
+    if args.site_curve:
+        site_curve(F)
+        return
 
     print("(a, b) chest_xray=False, gate fitted on every training image (none of these in it)")
     not_chest, _ = flags(fit(F, every), F["others"])

@@ -196,6 +196,13 @@ def load_model(path, *, trusted=None):
 class UntrustedTypesError(ValueError):
     """A model file holds types :func:`skcxr.load_model` does not trust.
 
+    Parameters
+    ----------
+    types : list of str
+        The untrusted type names.
+    path : str or path-like
+        The model file.
+
     Attributes
     ----------
     types : list of str

@@ -254,5 +254,6 @@ def test_expected_failures_name_real_checks_with_reasons():
 
     for name, failures in EXPECTED_FAILED_CHECKS.items():
         for check, reason in failures.items():
-            assert hasattr(estimator_checks, check), (name, check)
+            # a parametrised check is named with its arguments: check_x(readonly_memmap=True)
+            assert hasattr(estimator_checks, check.split("(")[0]), (name, check)
             assert reason and isinstance(reason, str), (name, check)

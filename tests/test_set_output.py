@@ -51,14 +51,19 @@ def test_default_recipe_with_pandas_output(small):
 @pytest.mark.parametrize("recipe", [make_pretrained_pipeline, make_multisource_pipeline])
 def test_feature_recipes_with_pandas_output_name_the_features(recipe, small):
     paths, y = small
-    pipe = recipe(loader__size=(32, 32), embedder__weights=None)  # random features: fast
-    plain = recipe(loader__size=(32, 32), embedder__weights=None).fit(paths, y)
-    pipe.set_output(transform="pandas")
-    pipe.fit(paths, y)
+    # random features: fast; the recipes' model (threshold carried), no gate here
+    groups = np.arange(len(y))  # one image per patient
+    model = recipe(loader__size=(32, 32), embedder__weights=None, gate=None, cv=3)
+    plain = recipe(loader__size=(32, 32), embedder__weights=None, gate=None, cv=3).fit(
+        paths, y, groups=groups)
+    assert model.set_output(transform="pandas") is model
+    model.fit(paths, y, groups=groups)
+    pipe = model.estimator_
     features = pipe[:-1].transform(paths)
     names = pipe.named_steps["embedder"].get_feature_names_out()
     assert isinstance(features, pd.DataFrame)
     assert features.columns.tolist() == names.tolist()
     assert pipe.named_steps["classifier"].feature_names_in_.tolist() == names.tolist()
-    # the same numbers as without set_output
-    np.testing.assert_allclose(pipe.predict_proba(paths), plain.predict_proba(paths), rtol=1e-6)
+    # the same numbers (and threshold) as without set_output
+    np.testing.assert_allclose(model.predict_proba(paths), plain.predict_proba(paths), rtol=1e-6)
+    assert model.best_threshold_ == pytest.approx(plain.best_threshold_)

@@ -28,6 +28,13 @@ __all__ = ["REPORT_COLUMNS", "ApplicabilityGate", "ApplicabilityWarning", "check
 class ApplicabilityWarning(UserWarning):
     """Some images failed the applicability gate: the predictions for them are not to be trusted.
 
+    Parameters
+    ----------
+    message : str
+        The warning's text: counts and up to five file names.
+    report : pandas.DataFrame, default=None
+        The failing rows of the gate's report.
+
     Attributes
     ----------
     report : pandas.DataFrame
@@ -52,6 +59,7 @@ def find_gate(estimator):
     Returns
     -------
     gate : ApplicabilityGate or None
+        The fitted gate, or None when the estimator carries none.
 
     Examples
     --------

@@ -141,6 +141,9 @@ class SensitivityThresholdClassifierCV(TunedThresholdClassifierCV):
         Inner fits in parallel (joblib).
     random_state : int, RandomState instance or None, default=0
         Seeds the inner folds.
+    response_method : {"auto", "predict_proba", "decision_function"}, default="auto"
+        The score of ``estimator`` the threshold applies to (``"auto"``:
+        ``predict_proba``, else ``decision_function``).
 
     Attributes
     ----------
@@ -301,6 +304,24 @@ class SensitivityThresholdClassifierCV(TunedThresholdClassifierCV):
                      method_mapping=MethodMapping().add(callee="fit", caller="fit"))
                 .add(splitter=self._splitter(groups=True),
                      method_mapping=MethodMapping().add(callee="split", caller="fit")))
+
+    def set_output(self, *, transform=None):
+        """Set the output container of the transformers inside ``estimator``.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            As :meth:`sklearn.pipeline.Pipeline.set_output`; ``None`` leaves it.
+
+        Returns
+        -------
+        self : object
+            This estimator.
+        """
+        for inner in (self.estimator, getattr(self, "estimator_", None)):
+            if hasattr(inner, "set_output"):
+                inner.set_output(transform=transform)
+        return self
 
     def _check_gate(self, X):
         """Warn once when any image of ``X`` fails the gate (paths or a table only)."""

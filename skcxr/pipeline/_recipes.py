@@ -109,31 +109,29 @@ def _merge(base, override):
 def _build(steps, recipe, params, *, threshold=False):
     """The recipe's ``Pipeline`` (wrapped to carry a threshold and gate when asked).
 
-    ``params`` as a user writes them: ``step__name`` sets a step's parameter,
-    ``step`` replaces the step, ``memory`` / ``verbose`` go to the Pipeline,
-    the threshold's own names (``target_sensitivity``, ``gate``, ...) to
-    :class:`SensitivityThresholdClassifierCV`; anything deeper goes through
-    ``set_params`` (whose error names an unknown parameter).
+    Each step is built from its settings in ``recipe`` (plain data). ``params``
+    as a user writes them: ``step=estimator`` replaces a step, ``memory`` /
+    ``verbose`` go to the Pipeline, the threshold's own names
+    (``target_sensitivity``, ``gate``, ...) to
+    :class:`SensitivityThresholdClassifierCV`, and ``step__name`` goes through
+    the Pipeline's ``set_params``, so each step checks its own names at once.
     """
     classes = dict(steps)
-    overrides, replaced, pipeline_kw, threshold_kw, deeper = {}, {}, {}, {}, {}
+    replaced, pipeline_kw, threshold_kw, nested = {}, {}, {}, {}
     for key, value in params.items():
-        step, nested, name = key.partition("__")
-        if nested and step in classes and step not in params and "__" not in name:
-            overrides.setdefault(step, {})[name] = value
-        elif not nested and step in classes:
-            replaced[step] = value
-        elif not nested and step in _PIPELINE_PARAMS:
-            pipeline_kw[step] = value
-        elif not nested and threshold and step in _THRESHOLD_PARAMS:
-            threshold_kw[step] = value
+        if key in classes:
+            replaced[key] = value
+        elif key in _PIPELINE_PARAMS:
+            pipeline_kw[key] = value
+        elif threshold and key in _THRESHOLD_PARAMS:
+            threshold_kw[key] = value
         else:
-            deeper[key] = value
-    settings = _merge(recipe, overrides)
+            nested[key] = value
+    settings = copy.deepcopy(recipe)
     pipe = Pipeline([(name, replaced[name] if name in replaced else cls(**settings[name]))
                      for name, cls in steps], **pipeline_kw)
-    if deeper:
-        pipe.set_params(**deeper)
+    if nested:
+        pipe.set_params(**nested)
     if not threshold:
         return pipe
     if "gate" not in threshold_kw:
