@@ -112,7 +112,8 @@ def test_every_example_has_a_gallery_page_with_its_code_and_figures(built_docs):
         source = page.read_text(encoding="utf-8")
         text = re.sub(r"<[^>]+>", "", source)  # highlighted code
         assert "def main(" in text  # the code is included
-        assert "parse_args" in text
+        if script.name.startswith("plot_"):  # predict.py is a thin front of `skcxr predict`
+            assert "parse_args" in text
         assert f'href="{script.stem}.html' in gallery
         if script.name.startswith("plot_"):
             figures = re.findall(r'<img [^>]*src="([^"]*sphx_glr_' + script.stem + r'[^"]*\.png)"',

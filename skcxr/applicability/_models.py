@@ -121,8 +121,11 @@ def batch_outliers(projection, reference, features, k, alpha):
     the batch's other images are counted; were the batch drawn like the
     training images, the count of batch neighbours would follow a binomial
     law with ``p = (n_batch - 1) / (n_batch - 1 + n_train)``. An image whose
-    count is that improbable (upper tail below ``alpha``) sits in a cluster
-    the training images do not reach: a source the model has not seen.
+    count is that improbable (upper tail below ``alpha``) *and* has no
+    training image at all among its ``k`` nearest sits in a cluster the
+    training images do not reach: a source the model has not seen. (The
+    second condition lets a source go once some of its images are in
+    training: a large batch of it would otherwise still outnumber them.)
     Batches of fewer than two images are never flagged.
     """
     from scipy.stats import binom
@@ -140,5 +143,7 @@ def batch_outliers(projection, reference, features, k, alpha):
         d[np.arange(len(block)), n_train + start + np.arange(len(block))] = np.inf  # itself
         nearest = np.argpartition(d, k - 1, axis=1)[:, :k]
         count = (nearest >= n_train).sum(axis=1)
-        flags[start:start + 512] = binom.sf(count - 1, k, p) < alpha
+        # improbable under the global mix AND no training image among the k nearest:
+        # a source whose images are in training keeps some among them
+        flags[start:start + 512] = (binom.sf(count - 1, k, p) < alpha) & (count == k)
     return flags
