@@ -22,6 +22,7 @@ import numpy as np
 from ..utils._images import minmax_rescale
 from ._errors import ImageReadError
 from ._j2k import reduced_j2k
+from ._ljpeg import lossless_jpeg
 
 __all__ = ["DICOM_INSTALL", "check_dicom_voi", "dicom_display", "dicom_image", "looks_like_dicom",
            "read_dicom_dataset", "check_dicom_dataset", "dicom_problem"]
@@ -310,6 +311,8 @@ def _decode_stored(path, max_pixels, min_size):
     stored, factor = None, 1
     if min_size is not None and str(ds.file_meta.TransferSyntaxUID) in _J2K_SYNTAXES:
         stored, factor = reduced_j2k(ds, min_size) or (None, 1)
+    if stored is None:
+        stored = lossless_jpeg(ds)  # libjpeg-turbo, when imagecodecs is installed
     if stored is None:
         try:
             stored = ds.pixel_array
