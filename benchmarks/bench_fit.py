@@ -14,10 +14,15 @@ does that). Repetitions are interleaved so both see the same machine noise;
 the best round of each is reported (the least disturbed one), then, last, the
 overhead of skcxr in percent.
 
+``--part augment`` times ``CXRClassifier.fit`` with the default augmentation
+against the same fit without it (same images, seeds and network), as images
+per second and their ratio, and checks that two augmented fits with the same
+``random_state`` give the same weights, bit for bit.
+
 Usage::
 
     python benchmarks/bench_fit.py [--data PATH] [--n-images 512] [--size 128]
-        [--repeat 3] [--batch-size 32] [--epochs 1]
+        [--repeat 3] [--batch-size 32] [--epochs 1] [--part overhead|augment]
 """
 
 import argparse
@@ -46,14 +51,40 @@ def bare_fit(X, y_int, *, epochs, batch_size, seed):
     return model
 
 
-def skcxr_fit(X, y, *, epochs, batch_size, seed):
+def skcxr_fit(X, y, *, epochs, batch_size, seed, augmentation=None):
     pipe = Pipeline([
         ("passthrough", FunctionTransformer()),
         ("classifier", CXRClassifier("five_block", epochs=epochs, batch_size=batch_size,
                                      random_state=seed, dropout=None, class_weight=None,
-                                     augmentation=None)),  # as the bare fit: pinned
+                                     augmentation=augmentation)),  # None: as the bare fit
     ])
     return pipe.fit(X, y)
+
+
+def augment_part(X, y, args):
+    """Images/s of fits with and without the default augmentation, and repeatability."""
+    n = len(X) * args.epochs
+    skcxr_fit(X[:64], y[:64], epochs=1, batch_size=args.batch_size, seed=0, augmentation=True)
+    skcxr_fit(X[:64], y[:64], epochs=1, batch_size=args.batch_size, seed=0)
+    times = {"none": [], "default": []}
+    weights = []
+    for r in range(args.repeat):
+        for name in ("none", "default"):
+            start = time.perf_counter()
+            pipe = skcxr_fit(X, y, epochs=args.epochs, batch_size=args.batch_size, seed=0,
+                             augmentation=None if name == "none" else True)
+            times[name].append(time.perf_counter() - start)
+            if name == "default":
+                weights.append(pipe[-1].model_.get_weights())
+            print(f"round {r + 1}: augmentation {name:<7s} {times[name][-1]:.2f} s "
+                  f"({n / times[name][-1]:.0f} img/s)", flush=True)
+    best = {name: n / min(t) for name, t in times.items()}
+    print(f"no augmentation     : {best['none']:.1f} img/s (best of {args.repeat})")
+    print(f"default augmentation: {best['default']:.1f} img/s (best of {args.repeat})")
+    print(f"speed ratio augmented / not: {best['default'] / best['none']:.2f}x")
+    same = all(all(np.array_equal(a, b) for a, b in zip(weights[0], w)) for w in weights[1:])
+    print(f"augmented fits with random_state=0 bit-for-bit equal over {len(weights)} rounds: "
+          f"{same}")
 
 
 def main(argv=None):
@@ -66,6 +97,7 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--part", default="overhead", choices=["overhead", "augment"])
     args = parser.parse_args(argv)
 
     table = real_table(args.data)
@@ -77,6 +109,8 @@ def main(argv=None):
     n = len(X) * args.epochs
     print(f"{len(X)} real X-rays, array {X.shape} {X.dtype}; five_block, batch "
           f"{args.batch_size}, {args.epochs} epoch(s), {args.repeat} interleaved rounds")
+    if args.part == "augment":
+        return augment_part(X, y, args)
 
     # warm-up: TF runtime start and first-use costs (imports, first tracing of
     # each code path) paid once by each side, outside the timings

@@ -15,7 +15,8 @@ from sklearn.model_selection import StratifiedKFold, check_cv  # noqa: E402
 from sklearn.utils.class_weight import compute_class_weight  # noqa: E402
 
 from skcxr import CXRClassifier  # noqa: E402
-from skcxr.classifier._augment import check_augmentation, make_augmenter  # noqa: E402
+from skcxr.classifier._augment import (  # noqa: E402
+    augment_batch, check_augmentation, draw_transforms, training_dataset)
 from skcxr.classifier._inputs import split_validation  # noqa: E402
 
 
@@ -247,15 +248,56 @@ def test_architecture_hyperparameters_reach_the_builder(squares):
     assert clf.model_.get_layer("conv1").filters == 4
 
 
-def test_augmentation_only_while_training(squares):
-    X, _ = squares
+def test_augmentation_transforms_are_seeded_and_in_range():
     spec = check_augmentation(True)
     assert spec["rotation"] > 0 and spec["zoom"] > 0 and spec["shift"] > 0
     assert check_augmentation(False) is None and check_augmentation({"rotation": 0}) is None
-    augmenter = make_augmenter(spec)
-    batch = X[:8]
-    np.testing.assert_array_equal(np.asarray(augmenter(batch, training=False)), batch)
-    assert not np.allclose(np.asarray(augmenter(batch, training=True)), batch)
+    a = draw_transforms(spec, (40, 60), 500, np.random.RandomState(3))
+    np.testing.assert_array_equal(a, draw_transforms(spec, (40, 60), 500, np.random.RandomState(3)))
+    assert not np.array_equal(a, draw_transforms(spec, (40, 60), 500, np.random.RandomState(4)))
+    scale = np.hypot(a[:, 0], a[:, 1])
+    angle = np.degrees(np.arctan2(a[:, 1], a[:, 0]))
+    assert 0.9 <= scale.min() < 0.95 and 1.05 < scale.max() <= 1.1
+    assert -10 <= angle.min() < -9 and 9 < angle.max() <= 10
+    np.testing.assert_array_equal(a[:, 3], -a[:, 1])  # a rotation and one scale: no shear
+    np.testing.assert_array_equal(a[:, 6:], 0)
+    shift = draw_transforms({"rotation": 0.0, "zoom": 0.0, "shift": 0.05}, (40, 60), 500,
+                            np.random.RandomState(0))
+    np.testing.assert_array_equal(shift[:, [0, 4]], 1)
+    assert 2.5 < np.abs(shift[:, 2]).max() <= 3 and 1.5 < np.abs(shift[:, 5]).max() <= 2
+
+
+def test_augment_batch_moves_pixels_as_the_matrix_says(squares):
+    X, _ = squares
+    batch = X[:2].astype(np.float32)
+    identity = np.tile(np.array([1, 0, 0, 0, 1, 0, 0, 0], np.float32), (2, 1))
+    np.testing.assert_array_equal(np.asarray(augment_batch(batch, identity)), batch)
+    moved = identity.copy()
+    moved[:, 2] = -3  # output x reads input x - 3: content moves 3 px right, black enters
+    out = np.asarray(augment_batch(batch, moved))
+    np.testing.assert_array_equal(out[:, :, 3:], batch[:, :, :-3])
+    np.testing.assert_array_equal(out[:, :, :3], 0)
+
+
+def test_augmented_batches_are_the_same_in_every_run(squares):
+    X, y = squares
+    spec = check_augmentation(True)
+
+    def batches(augment_seed):
+        data, steps = training_dataset(X, y, None, batch_size=8, epochs=2, seed=1,
+                                       augment=spec, augment_seed=augment_seed)
+        return steps, [np.asarray(x) for x, _ in data]
+
+    steps, first = batches(7)
+    assert steps == -(-len(X) // 8) and len(first) == 2 * steps
+    again = batches(7)[1]
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    other = batches(8)[1]
+    assert not np.array_equal(first[0], other[0])
+    plain = [np.asarray(x) for x, _ in training_dataset(X, y, None, batch_size=8, epochs=2,
+                                                         seed=1)[0]]
+    assert not np.allclose(first[0], plain[0])  # augmented, and from the same images
+    assert first[0].shape == plain[0].shape and first[0].dtype == np.float32
 
 
 def test_augmentation_changes_training_not_prediction(squares):

@@ -115,6 +115,23 @@ def test_grid_search_backends_match_sequential_bit_for_bit(backend, sequential_s
 # Dask against n_jobs=1, bit for bit: tests/test_distributed.py (one cluster for the module).
 
 
+def test_seeded_fit_runs_with_op_determinism_and_restores_it():
+    # Without it the loky grid search above differed from the sequential one by
+    # 1e-7 whenever another job loaded the 2 cores (pytest -n 2 in CI).
+    import keras
+    from tensorflow.python.framework import config
+
+    X, y = images()
+    seen = []
+    record = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda *_: seen.append(config.is_op_determinism_enabled()))
+    before = config.is_op_determinism_enabled()
+    CXRClassifier(**dict(SMALL, random_state=None), callbacks=[record]).fit(X, y)
+    CXRClassifier(**SMALL, callbacks=[record]).fit(X, y)
+    assert seen[0] == before and seen[-1] is True
+    assert config.is_op_determinism_enabled() == before
+
+
 @pytest.mark.slow
 def test_multiprocessing_backend_after_tensorflow_raises_instead_of_hanging(tmp_path):
     script = textwrap.dedent("""

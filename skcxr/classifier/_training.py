@@ -7,12 +7,12 @@ from scikeras._utils import route_params
 from scikeras.wrappers import BaseWrapper
 from sklearn.base import _fit_context
 
-from ._augment import make_augmenter, training_dataset
+from ._augment import training_dataset
 from ._distribute import distribute_scope
 from ._inputs import check_labels, combined_sample_weight, split_validation
 from ._params import check_fit_kwargs, validate_training_params
 from ..utils._runtime import configure_tf_threads
-from ..utils._seeding import derive_seed, draw_seed, seeded
+from ..utils._seeding import derive_seed, deterministic_ops, draw_seed, seeded
 
 
 class TrainingMixin:
@@ -42,7 +42,10 @@ class TrainingMixin:
             self._call_seed = self.random_seed_
         else:
             self._call_seed = derive_seed(self.random_seed_, "partial_fit", self.current_epoch)
-        with seeded(self._call_seed), distribute_scope(self.distribute):
+        # same seed, same weights, however busy the machine: op determinism while it fits
+        determinism = (deterministic_ops() if self.random_state is not None
+                       else contextlib.nullcontext())
+        with determinism, seeded(self._call_seed), distribute_scope(self.distribute):
             yield y
 
     # ----------------------------------------------------------- fitting
@@ -169,7 +172,7 @@ class TrainingMixin:
         data, steps = training_dataset(
             X, y, sample_weight, batch_size=self.batch_size, epochs=epochs,
             seed=derive_seed(seed, "shuffle"),
-            augmenter=None if spec is None else make_augmenter(spec),
+            augment=spec, augment_seed=derive_seed(seed, "augment"),
         )
         hist = self.model_.fit(data, steps_per_epoch=steps, shuffle=False, **fit_args)
 
