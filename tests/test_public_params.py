@@ -31,7 +31,10 @@ def _public_functions():
                 yield f"skcxr.{sub}.{name}", obj
 
 
-@pytest.mark.parametrize("name, func", list(_public_functions()), ids=lambda x: str(x))
+# ids: the names only (a function's repr holds its address, which differs between
+# pytest-xdist's workers and breaks their collection)
+@pytest.mark.parametrize("name, func", list(_public_functions()),
+                         ids=[name for name, _ in _public_functions()])
 def test_public_function_declares_its_parameters(name, func):
     constraints = getattr(func, "_skl_parameter_constraints", None)
     assert constraints is not None, f"{name} is not decorated with validate_params"
