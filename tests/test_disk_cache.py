@@ -99,3 +99,44 @@ def test_configuration_digest_changes_with_each_part():
     for i, other in enumerate(["resnet50", "v" * 64, ("block_13",), (("max",),), 3, True]):
         digests.add(_disk.config_digest(base[:i] + [other] + base[i + 1:]))
     assert len(digests) == 7
+
+
+SECOND_PROCESS = textwrap.dedent("""
+    import sys
+    import numpy as np
+    from skcxr.features import XRayEmbedder, embedding_stats
+    X = np.random.RandomState(0).rand(4, 32, 32, 1).astype("float32")
+    emb = XRayEmbedder(weights=sys.argv[2], layer="block_3_expand_relu", cache_dir=sys.argv[1],
+                       verbose=0)
+    F = emb.fit(X).transform(X)
+    np.save(sys.argv[3], F)
+    print("embedded", embedding_stats()["embedded"], "tensorflow", "tensorflow" in sys.modules)
+""")
+
+
+def test_a_process_with_every_image_on_disk_builds_no_network(tmp_path):
+    from skcxr.architectures import build_backbone
+
+    weights = tmp_path / "mobilenet.weights.h5"
+    build_backbone("mobilenet_v2", (None, None, 3), weights=None).save_weights(weights)
+    cache = tmp_path / "cache"
+    X = np.random.RandomState(0).rand(4, 32, 32, 1).astype("float32")
+    expected = XRayEmbedder(weights=str(weights), layer=LAYER, cache_dir=cache,
+                            verbose=0).fit(X).transform(X)
+    [note] = (cache / "weights").iterdir()  # the file's arrays digest, noted once
+    assert len(note.read_text()) == 64
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+
+    def second(out):
+        done = subprocess.run([sys.executable, "-c", SECOND_PROCESS, str(cache), str(weights),
+                               str(out)], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        np.testing.assert_array_equal(np.load(out), expected)
+        return done.stdout
+
+    # TensorFlow is not even imported: the ~5 s of building MobileNetV2 are saved
+    assert "embedded 0 tensorflow False" in second(tmp_path / "a.npy")
+    note.write_text("half a digest")  # a damaged note is recomputed (network built), rewritten
+    assert "embedded 0 tensorflow True" in second(tmp_path / "b.npy")
+    assert len(note.read_text()) == 64

@@ -15,6 +15,11 @@ place with :func:`os.replace` (atomic on POSIX and Windows), so readers in
 other processes or on Dask workers see a whole file or none; a file whose
 checksum or length does not match (a writer killed mid-way on a file system
 without atomic rename, a disk error) is ignored and recomputed.
+
+The sha256 of a weights *file*'s arrays is known only after building the
+backbone from it (TensorFlow's import and the network: ~5 s). It is noted
+once per file under ``<cache_dir>/weights/`` (keyed by the file's own sha256),
+so that a process whose every image is on disk never builds a network.
 """
 
 import hashlib
@@ -57,20 +62,47 @@ def read(folder, digests, width):
     return out
 
 
+def _atomic_write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def weights_digest(cache_dir, backbone, path, compute):
+    """The arrays digest of weights file ``path``, from the note in ``cache_dir`` or ``compute()``.
+
+    The note is keyed by the backbone and the sha256 of the file's bytes (a
+    changed file gets a new note) and holds the 64 hex digits of the arrays'
+    digest; anything else in it is ignored and rewritten.
+    """
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    note = os.path.join(os.fspath(cache_dir), "weights", f"{backbone}-{h.hexdigest()}.txt")
+    try:
+        with open(note, "rb") as f:
+            text = f.read().decode("ascii", "replace").strip()
+        if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
+            return text
+    except OSError:
+        pass
+    digest = compute()
+    _atomic_write(note, digest.encode("ascii"))
+    return digest
+
+
 def write(folder, digests, features):
     """Store one vector per digest, each atomically (temporary file + os.replace)."""
     for digest, row in zip(digests, features):
-        path = _path(folder, digest)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
         payload = np.ascontiguousarray(row, dtype="<f4").tobytes()
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".f32")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.remove(tmp)
-            except OSError:
-                pass
-            raise
+        _atomic_write(_path(folder, digest), _MAGIC + hashlib.sha256(payload).digest() + payload)

@@ -221,7 +221,10 @@ class XRayEmbedder(TransformerMixin, BaseEstimator):
         """Validate the parameters and images; learn nothing.
 
         Builds (or finds) the feature model, so that a missing layer or
-        weights file is reported here, not at the first ``transform``.
+        weights file is reported here, not at the first ``transform``. With
+        ``cache_dir`` and a backbone whose layers skcxr knows, the network is
+        built only when an image is not on disk (a missing file or unknown
+        layer is still reported here).
 
         Parameters
         ----------
@@ -237,8 +240,12 @@ class XRayEmbedder(TransformerMixin, BaseEstimator):
         """
         X = _check_images(X)
         self._n_channels = int(X.shape[-1])
-        key = self._config_key(self._n_channels)
-        layout = _model.feature_model(key)._skcxr_layout
+        key = self._config_key(self._n_channels)  # resolves (and checks) the weights file
+        layout = None
+        if self.cache_dir is not None:  # everything may be on disk: build the network lazily
+            layout = _model.known_layout(self.backbone, key[2], key[3])
+        if layout is None:
+            layout = _model.feature_model(key)._skcxr_layout
         self._fitted_layout = ((self.backbone,) + key[2:4], layout)
         self.n_features_out_ = len(self._names(layout))
         return self
@@ -293,6 +300,9 @@ class XRayEmbedder(TransformerMixin, BaseEstimator):
             import keras
 
             weights = f"random-seed-0-keras-{keras.__version__}"
+        elif token.startswith("file:"):  # noted once per file: no network to build here
+            weights = _disk.weights_digest(self.cache_dir, backbone, token[len("file:"):],
+                                           lambda: _model.backbone_arrays(backbone, token)[0])
         else:
             weights = _model.backbone_arrays(backbone, token)[0]
         digest = _disk.config_digest([backbone, weights, layers, poolings, channels,
