@@ -16,6 +16,12 @@ and the model loaded), seconds and images/s; then the ratio of the peaks of
 the largest and smallest ``n`` (flat: ~1.0x; linear: their size ratio) and
 the largest |difference| of the stream and in-memory features.
 
+``--dask N`` adds a ``dask`` run: the stream run over the first ``N`` paths on
+a 2-worker ``distributed.LocalCluster`` (``joblib.parallel_config(backend=
+"dask")``); it prints the features' largest difference from the in-memory
+ones, the largest result any task sent back (from the task stream) against
+one chunk of images as uint8, and how many images each worker embedded.
+
 The embedder is the recipe's MobileNetV2 cut at ``--layer`` (default
 ``block_6_expand_relu``: the data flow is what is measured, not the network;
 the recipe's full network is ~40 images/s on 2 cores) with random weights
@@ -25,7 +31,7 @@ Usage::
 
     python benchmarks/bench_embed_memory.py [--n 2000 20000] [--subset 256]
         [--chunk 256] [--batch-size 8] [--size 320] [--normalizer clahe|none]
-        [--layer block_6_expand_relu] [--dir /tmp/skcxr-embed-memory]
+        [--layer block_6_expand_relu] [--dir /tmp/skcxr-embed-memory] [--dask 2000]
 """
 
 import argparse
@@ -81,14 +87,39 @@ def child(args):
     del warm
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.perf_counter()
+    extra = {}
     if args.child == "stream":
         F = ChunkedTransformer(steps(args), chunk_size=args.chunk, verbose=0).fit_transform(paths)
+    elif args.child == "dask":
+        F, extra = on_dask(args, paths)
     else:
         F = steps(args).fit_transform(paths)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     np.save(args.out, F[: args.subset])
-    print(json.dumps({"n": len(paths), "peak_mb": peak, "base_mb": base, "seconds": seconds}))
+    print(json.dumps({"n": len(paths), "peak_mb": peak, "base_mb": base, "seconds": seconds,
+                      **extra}))
+
+
+def on_dask(args, paths):
+    """Features of ``paths`` from chunks of paths embedded on a 2-worker LocalCluster."""
+    import joblib
+    from distributed import Client, LocalCluster, get_task_stream
+
+    from skcxr.features import ChunkedTransformer
+
+    chunked = ChunkedTransformer(steps(args), chunk_size=args.chunk, verbose=0).fit(paths)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None, memory_limit=0, silence_logs=40) as cluster, \
+            Client(cluster) as client:
+        with get_task_stream(client) as stream, joblib.parallel_config(backend="dask"):
+            F = chunked.transform(paths)
+        embedded = client.run(lambda: __import__("skcxr.features", fromlist=["x"])
+                              .embedding_stats()["embedded"])
+    results = [rec.get("nbytes", 0) for rec in stream.data]
+    return F, {"tasks": len(results), "max_result_mb": max(results) / 2**20,
+               "chunk_images_mb": args.chunk * args.size ** 2 / 2**20,
+               "embedded_per_worker": sorted(embedded.values())}
 
 
 def run_child(args, mode, n, out):
@@ -116,7 +147,9 @@ def main(argv=None):
                              "~40 MB per image at 320 px)")
     parser.add_argument("--weights", default="none")
     parser.add_argument("--dir", default="/tmp/skcxr-embed-memory")
-    parser.add_argument("--child", choices=["stream", "memory"])
+    parser.add_argument("--dask", type=int, default=0,
+                        help="also run the stream over this many paths on a 2-worker LocalCluster")
+    parser.add_argument("--child", choices=["stream", "memory", "dask"])
     parser.add_argument("--child-n", type=int)
     parser.add_argument("--out")
     args = parser.parse_args(argv)
@@ -143,6 +176,18 @@ def main(argv=None):
     stream = np.load(runs[1][2])[: len(memory)]
     print(f"max |stream - in-memory features| on {len(memory)} images: "
           f"{float(np.abs(stream - memory).max()):.2e}")
+    if args.dask:
+        out = os.path.join(args.dir, f"features-dask-{args.dask}.npy")
+        result = run_child(args, "dask", args.dask, out)
+        dask = np.load(out)[: len(memory)]
+        print(f"dask   {result['n']:6d} images on 2 workers: {result['seconds']:7.1f} s, "
+              f"{result['n'] / result['seconds']:6.1f} img/s, client peak RSS "
+              f"{result['peak_mb']:.0f} MB; {result['tasks']} tasks, largest result "
+              f"{result['max_result_mb']:.2f} MB (one chunk of images as uint8: "
+              f"{result['chunk_images_mb']:.1f} MB); embedded per worker "
+              f"{result['embedded_per_worker']}")
+        print(f"max |dask - in-memory features| on {len(memory)} images: "
+              f"{float(np.abs(dask - memory).max()):.2e}")
 
 
 if __name__ == "__main__":

@@ -75,12 +75,16 @@ def test_dask_cluster_gets_chunks_of_paths_and_sends_back_features(paths):
 
     expected = _steps().fit_transform(paths)
     chunked = ChunkedTransformer(_steps(), chunk_size=6, verbose=0).fit(paths)
+    from distributed import get_task_stream
+
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None, memory_limit=0, silence_logs=40) as cluster, \
             Client(cluster) as client:
-        with joblib.parallel_config(backend="dask"):
+        with get_task_stream(client) as stream, joblib.parallel_config(backend="dask"):
             F = chunked.transform(paths)
-        # each task's result is a feature block (n, 144) float32, never images
+        # each task's result is a feature block (<= 6, 144) float32, never images
+        sizes = [rec["nbytes"] for rec in stream.data]
+        assert len(sizes) == 4 and max(sizes) <= 6 * 144 * 4 + 1024, sizes
         workers = client.run(lambda: __import__("skcxr.features", fromlist=["x"])
                              .embedding_stats()["embedded"])
     np.testing.assert_allclose(F, expected, rtol=0, atol=1e-6)
