@@ -8,11 +8,13 @@ first process embeds every image and writes its features; the second finds
 them all on disk. Prints, per process, the wall time (import to last fit),
 the images run through the network and the disk hits, then the ratio first /
 second. ``--grid small`` searches 2 candidates instead of 14 (the logistic
-regressions, not the network, are then a smaller share of the time).
+regressions, not the network, are then a smaller share of the time);
+``--grid example`` the 10 candidates of ``examples/plot_pretrained_grid_search.py``
+on real data (two embedder settings x 5 values of C).
 
 Usage::
 
-    python benchmarks/bench_disk_cache.py [--data PATH] [--grid full|small]
+    python benchmarks/bench_disk_cache.py [--data PATH] [--grid full|small|example]
 """
 
 import argparse
@@ -28,6 +30,10 @@ GRIDS = {
     "full": {"classifier__C": [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
              "classifier__class_weight": ["balanced", None]},
     "small": {"classifier__C": [0.03, 0.1], "classifier__class_weight": ["balanced"]},
+    # examples/plot_pretrained_grid_search.py's real-data grid: the recipe's pooling against
+    # global averages only (two embedder settings) x C
+    "example": {"embedder__pooling": [["avg+grid", "avg"], "avg"],
+                "classifier__C": [0.003, 0.01, 0.03, 0.1, 0.3]},
 }
 
 
