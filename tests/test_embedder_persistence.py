@@ -85,6 +85,38 @@ def test_saved_pipeline_predicts_in_a_fresh_process_without_weights(fitted, tmp_
     np.testing.assert_allclose(np.load(out), expected, rtol=0, atol=1e-6)
 
 
+GATE_FRESH = FRESH.replace("model.predict_proba(paths)",
+                           "model.check(paths)[['chest_xray', 'familiar']].to_numpy()")
+
+
+def test_saved_applicability_gate_checks_in_a_fresh_process_without_weights(
+        synthetic_table, weights_root, tmp_path):
+    # the gate keeps its fitted embedder (embedder_): it carries the weights. Before, the
+    # gate made a new embedder at each check, which looked for the weights file (skcxr
+    # predict on a saved pretrained recipe tried to download MobileNetV2 and failed)
+    from skcxr.applicability import ApplicabilityGate
+
+    os.environ.setdefault("SKCXR_WEIGHTS", str(weights_root))
+    gate = ApplicabilityGate(embedder=XRayEmbedder(layer=LAYER, pooling="avg", verbose=0),
+                             size=48, n_synthetic=16, chest_threshold=0.5, random_state=0)
+    table = synthetic_table.iloc[:24]
+    gate.fit(table.iloc[:20])
+    paths = list(table["path"].iloc[20:])
+    expected = gate.check(paths)[["chest_xray", "familiar"]].to_numpy()
+    sio = pytest.importorskip("skops.io")
+    model_path = tmp_path / "gate.skops"
+    sio.dump(gate, model_path)
+    (tmp_path / "keras").mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "SKCXR_WEIGHTS"}
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    out = tmp_path / "report.npy"
+    result = subprocess.run(
+        [sys.executable, "-c", GATE_FRESH, str(tmp_path / "keras"), str(model_path), str(out),
+         *paths], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    np.testing.assert_array_equal(np.load(out, allow_pickle=True), expected)
+
+
 def test_carried_weights_are_checked_and_follow_the_parameters(fitted):
     pipe, paths, expected = fitted
     emb = pipe.named_steps["embedder"]

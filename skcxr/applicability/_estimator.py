@@ -110,6 +110,10 @@ class ApplicabilityGate(BaseEstimator):
         The training sources (``["all"]`` without a ``source`` column).
     thresholds_ : ndarray of shape (n_sources,)
         Novelty distance of each source below which its held-out images fall.
+    embedder_ : XRayEmbedder
+        The fitted embedder (a clone of ``embedder``); a saved gate carries
+        its backbone's weights in it, so it checks images without the
+        weights file or network.
     n_embedding_ : int
         Length of the embedding part of a feature row.
     n_negatives_ : int
@@ -176,9 +180,20 @@ class ApplicabilityGate(BaseEstimator):
 
         return XRayEmbedder(layer=list(DEFAULT_LAYERS), pooling="avg")
 
+    def _fit_embedder(self):
+        # fitted once and kept: pickled / skops-saved, it carries its backbone's weights,
+        # so a loaded gate checks images without $SKCXR_WEIGHTS or network
+        self.embedder_ = self._embedder().fit(np.zeros((1, self.size, self.size, 3), np.uint8))
+        return self.embedder_
+
+    def _fitted_embedder(self):
+        """``embedder_`` (fitted in fit: a saved gate carries its weights), else a new one."""
+        embedder = getattr(self, "embedder_", None)  # None: a gate saved before skcxr 0.2
+        return embedder if embedder is not None else self._embedder()
+
     def _features(self, paths, keep=()):
         """Feature rows of the readable paths, reasons per path, kept squares."""
-        embedder, keep = self._embedder(), set(keep)
+        embedder, keep = self._fitted_embedder(), set(keep)
         rows, reasons, kept = [], [], {}
         for start in range(0, len(paths), _CHUNK):
             squares, stats, chunk_reasons = describe_files(
@@ -195,12 +210,11 @@ class ApplicabilityGate(BaseEstimator):
         """Widths of the embedding's layers, then of the statistics (equal weights)."""
         from itertools import groupby
 
-        embedder = self._embedder().fit(np.zeros((1, self.size, self.size, 3), np.uint8))
-        names = [name.rsplit("_", 1)[0] for name in embedder.get_feature_names_out()]
+        names = [name.rsplit("_", 1)[0] for name in self.embedder_.get_feature_names_out()]
         return [len(list(g)) for _, g in groupby(names)] + [len(STATISTICS)]
 
     def _made_features(self, squares):
-        return np.hstack([embed(squares, self._embedder()), square_statistics(squares)])
+        return np.hstack([embed(squares, self._fitted_embedder()), square_statistics(squares)])
 
     # ------------------------------------------------------------ sklearn
     def fit(self, X, y=None):
@@ -226,6 +240,7 @@ class ApplicabilityGate(BaseEstimator):
         seed = int(rng.randint(np.iinfo(np.int32).max))
         bases = rng.choice(len(paths), size=min(self.n_synthetic, len(paths)), replace=False) \
             if self.n_synthetic else np.array([], dtype=int)
+        self._fit_embedder()
         features, reasons, kept = self._features(paths, keep=bases)
         _raise_unreadable(reasons, paths, "training image")
         self.n_embedding_ = features.shape[1] - len(STATISTICS)
@@ -247,6 +262,8 @@ class ApplicabilityGate(BaseEstimator):
 
     def _fit_features(self, features, negatives, sources, groups, seed):
         """Fit both models on ready feature rows (also used by the benchmark)."""
+        if getattr(self, "embedder_", None) is None:
+            self._fit_embedder()
         self.n_embedding_ = features.shape[1] - len(STATISTICS)
         self.chest_model_ = fit_chest_model(features, negatives, self.n_embedding_, self.C, seed)
         self.projection_, self.reference_, self.reference_source_, self.thresholds_ = fit_novelty(

@@ -11,6 +11,8 @@ of features; it never raises for the batch.
 import numpy as np
 from joblib import Parallel, delayed
 from PIL import Image
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 
 from ..preprocessing import read_image
 from ..utils._parallel import resolve_n_jobs
@@ -109,7 +111,11 @@ def embed(squares, embedder):
     """The embedder's features of the squares (cached per image by XRayEmbedder)."""
     if len(squares) == 0:
         return np.zeros((0, 0), np.float32)
-    return embedder.fit(squares[:1]).transform(squares)
+    try:
+        check_is_fitted(embedder)
+    except NotFittedError:
+        embedder = embedder.fit(squares[:1])
+    return embedder.transform(squares)
 
 
 def square_statistics(squares):
