@@ -195,6 +195,18 @@ def _run(args, env_extra=None, cwd=None):
                           env=env, cwd=cwd, timeout=300)
 
 
+@pytest.mark.slow
+def test_train_with_a_validation_split_prints_no_tensorflow_log_line(tmp_path):
+    # a seeded fit with a validation split: under op determinism tf.data rewrites Keras'
+    # validation pipeline and TensorFlow logged "E0000 ... node_def_util.cc ...
+    # use_unbounded_threadpool" at TF_CPP_MIN_LOG_LEVEL=2 (the command's level before)
+    result = _run(["-m", "skcxr", "train", "--n-images", "120", "--epochs", "1", "-o",
+                   tmp_path / "out"], cwd=tmp_path)
+    assert result.returncode == EXIT_OK, result.stderr[-2000:]
+    assert "val_loss" in result.stdout  # the run had a validation split
+    assert not TF_LOG_LINE.search(result.stderr), result.stderr[:2000]
+
+
 def test_predict_py_on_a_text_file_a_dental_film_and_chest_xrays(models, folder, data_root):
     """Issue 19: a verdict for each file, none aborts the batch; no TensorFlow log lines."""
     pytest.importorskip("pydicom")
