@@ -81,3 +81,12 @@ def test_output_folder_never_overwrites_silently(tmp_path):
     (tmp_path / "a_file").write_text("x")
     with pytest.raises(FileExistsError, match="is a file"):
         output_folder(tmp_path / "a_file")
+
+
+def test_quiet_tensorflow_verbose_shows_every_line_unless_the_user_chose(monkeypatch):
+    # the one quiet start of the examples and of `skcxr ... --verbose`
+    monkeypatch.delenv(TF_LOG_ENV, raising=False)
+    assert quiet_tensorflow(verbose=True) is False
+    assert os.environ[TF_LOG_ENV] == "0"
+    monkeypatch.setenv(TF_LOG_ENV, "2")
+    assert quiet_tensorflow(verbose=True) is False and os.environ[TF_LOG_ENV] == "2"

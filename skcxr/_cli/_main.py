@@ -1,9 +1,7 @@
 """The ``skcxr`` command: argument parsing, quiet TensorFlow start-up, exit codes."""
 
 import argparse
-import os
 import sys
-import tempfile
 import textwrap
 import traceback
 
@@ -66,42 +64,6 @@ def build_parser():
         if sub.get_default("needs_model"):
             _add_model_trust(sub)
     return parser
-
-
-def start_tensorflow(verbose=False):
-    """Import TensorFlow without its C++ start-up lines on stderr (unless asked for).
-
-    TensorFlow 2.21 writes them through absl before ``TF_CPP_MIN_LOG_LEVEL``
-    applies, so stderr's file descriptor is pointed at a temporary file while
-    TensorFlow starts and its devices are listed; the captured text is shown
-    if the import fails. ``TF_CPP_MIN_LOG_LEVEL`` is set to 3 for the rest of
-    the run unless the user set it (as the examples do): with 2, a seeded fit
-    with a validation split printed TensorFlow's ``E0000 ... node_def_util.cc
-    ... use_unbounded_threadpool`` line (a tf.data rewrite under op
-    determinism; harmless). Python errors still show. Commands call this
-    once their cheap checks passed: a bad model file or output folder is
-    reported without starting TensorFlow.
-    """
-    shown = verbose or os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0"
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if verbose else "3")
-    if shown or "tensorflow" in sys.modules:
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), 2)
-        try:
-            import tensorflow as tf
-
-            tf.config.list_physical_devices()
-        except BaseException:
-            os.dup2(saved, 2)
-            captured.seek(0)
-            sys.stderr.write(captured.read().decode(errors="replace"))
-            raise
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
 
 
 def main(argv=None):

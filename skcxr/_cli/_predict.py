@@ -5,7 +5,8 @@ import sys
 import warnings
 from pathlib import Path
 
-from ._main import EXIT_GATE, EXIT_OK, EXIT_UNREADABLE, CLIError, start_tensorflow
+from ..utils._console import quiet_tensorflow
+from ._main import EXIT_GATE, EXIT_OK, EXIT_UNREADABLE, CLIError
 
 CSV_COLUMNS = ["path", "p_covid", "predicted", "verdict", "chest_xray", "familiar", "reason",
                "error"]
@@ -50,7 +51,7 @@ def load_cli_model(path, *, trust=(), trust_pickle=False, verbose=False):
     if not os.path.isfile(path):
         raise CLIError(f"no model at {path}: {_TRAIN_HINT}")
     if _is_skops_file(path):
-        start_tensorflow(verbose)
+        quiet_tensorflow(verbose)
         try:
             model = load_model(path, trusted=list(trust))
         except UntrustedTypesError as exc:
@@ -70,7 +71,7 @@ def load_cli_model(path, *, trust=(), trust_pickle=False, verbose=False):
                 "better, convert it once: skcxr.save_model(joblib.load(path), 'model.skops')")
         import joblib
 
-        start_tensorflow(verbose)
+        quiet_tensorflow(verbose)
         try:
             model = joblib.load(path)
         except Exception as exc:  # truncated, corrupt

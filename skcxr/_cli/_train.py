@@ -1,13 +1,13 @@
 """``skcxr train [DATA_ROOT]`` and ``skcxr evaluate MODEL DATA``: the main job from the shell."""
 
 import json
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from ._main import EXIT_OK, EXIT_UNREADABLE, CLIError, start_tensorflow
+from ..utils._console import quiet_tensorflow
+from ._main import EXIT_OK, EXIT_UNREADABLE, CLIError
 
 RECIPES = ("default", "pretrained", "multisource")
 WRITTEN = ("model.skops", "summary.txt", "summary.json")
@@ -159,7 +159,7 @@ def run_train(args):
     from ..datasets import make_synthetic_cxr, summarize_dataset
 
     out = _prepare_output(args.output_dir, args.overwrite)
-    start_tensorflow(args.verbose)
+    quiet_tensorflow(args.verbose)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as workdir:
         if args.data_root:

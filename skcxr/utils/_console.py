@@ -8,6 +8,7 @@ before anything imports TensorFlow, and :func:`output_folder` for the
 import contextlib
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -18,51 +19,66 @@ TF_LOG_ENV = "TF_CPP_MIN_LOG_LEVEL"
 
 
 @contextlib.contextmanager
-def _stderr_to_devnull():
-    """Send file descriptor 2 to /dev/null for the block (C++ writes bypass sys.stderr)."""
+def _stderr_captured():
+    """File descriptor 2 into a temporary file for the block (C++ writes bypass
+    sys.stderr); what was captured is written out if the block raises."""
     try:
         sys.stderr.flush()
         saved = os.dup(2)
     except (OSError, ValueError, AttributeError):  # no real fd 2 (some notebooks)
         yield
         return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            captured.seek(0)
+            sys.stderr.write(captured.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
-def quiet_tensorflow():
-    """Start TensorFlow without its C++ start-up lines, unless the user asked for them.
+def quiet_tensorflow(verbose=False):
+    """Start TensorFlow without its C++ log lines, unless the user asked for them.
 
     TensorFlow prints, as it loads, lines such as ``I0000 ... port.cc:153]
     oneDNN custom operations are on`` and, on a machine without a GPU,
     ``E0000 ... failed call to cuInit ... (303)``: noise for a user. When
     ``$TF_CPP_MIN_LOG_LEVEL`` is not set this sets it to 3 (also for worker
-    processes, which inherit it) and imports TensorFlow with the process'
-    stderr silenced (the lines printed before TensorFlow reads that variable
-    cannot be switched off any other way); Python errors raised by the import
-    still show. A user who sets the variable (``TF_CPP_MIN_LOG_LEVEL=0
-    python examples/...``) gets every line. Call it before anything imports
-    TensorFlow; it returns whether it silenced anything.
+    processes, which inherit it; at 2 a seeded fit with a validation split
+    still logged ``E0000 ... node_def_util.cc ... use_unbounded_threadpool``)
+    and imports TensorFlow and lists its devices with the process' stderr
+    captured (TensorFlow writes those lines through absl before it reads the
+    variable); if that raises, the captured text is shown with the error. A
+    user who sets the variable (``TF_CPP_MIN_LOG_LEVEL=0 python
+    examples/...``), or passes ``verbose=True`` (``skcxr ... --verbose``),
+    gets every line. The examples and the ``skcxr`` command call it before
+    anything imports TensorFlow.
+
+    Parameters
+    ----------
+    verbose : bool, default=False
+        Show every line: ``$TF_CPP_MIN_LOG_LEVEL`` defaults to 0.
 
     Returns
     -------
     bool
-        True when the start-up lines were hidden.
+        True when the lines were hidden.
     """
+    if verbose:
+        os.environ.setdefault(TF_LOG_ENV, "0")
+        return False
     if TF_LOG_ENV in os.environ or "tensorflow" in sys.modules:
         return False
     os.environ[TF_LOG_ENV] = "3"
-    with _stderr_to_devnull():
-        try:
-            import tensorflow  # noqa: F401 - loaded here, quietly, once
-        except ImportError:
-            pass  # raised again, with its message, where it is used
+    with _stderr_captured():
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()
     return True
 
 
