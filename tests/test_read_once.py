@@ -47,19 +47,21 @@ def test_split_covid_collection_alone_still_reads_the_metadata(data_root):
 def test_weights_hashed_once_per_file(weights_root, monkeypatch):
     """One hash per weights file and process, however many models load it."""
     pytest.importorskip("keras")
-    from skcxr.architectures import _weights, build_backbone
+    from skcxr.architectures import build_backbone
     from skcxr.features import XRayEmbedder, clear_feature_cache
 
     monkeypatch.setenv("SKCXR_WEIGHTS", str(weights_root))
-    monkeypatch.setattr(_weights, "_VERIFIED", {})
+    from skcxr.utils import _files
+
+    monkeypatch.setattr(_files, "_VERIFIED", {})
     hashes = []
-    file_hash = _weights.file_hash
+    file_hash = _files.file_hash
 
     def counting_hash(path, algorithm="sha256"):
         hashes.append(Path(path).name)
         return file_hash(path, algorithm)
 
-    monkeypatch.setattr(_weights, "file_hash", counting_hash)
+    monkeypatch.setattr(_files, "file_hash", counting_hash)
     X = np.random.RandomState(0).rand(2, 32, 32, 1).astype("float32")
     clear_feature_cache()
     for layer in ("block_1_expand_relu", "block_2_expand_relu"):  # two models

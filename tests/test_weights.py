@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from skcxr.architectures import WEIGHTS_FILES, WeightsError, WeightsFile, resolve_weights
-from skcxr.architectures import _weights
+from skcxr.utils._files import file_hash
 
 MOBILENET = WEIGHTS_FILES["mobilenet_v2"][0]
 MOBILENET_SHA256 = "11eb4bd43f25b01e4d853687e224550b0ef6731f70c085f88f36dce7e4905631"
@@ -36,7 +36,7 @@ def test_imagenet_found_in_skcxr_weights(weights_root, monkeypatch, offline):
     monkeypatch.setenv("SKCXR_WEIGHTS", str(weights_root))
     path = resolve_weights("mobilenet_v2", "imagenet")
     assert path == weights_root / MOBILENET.name
-    assert _weights.file_hash(path) == MOBILENET_SHA256
+    assert file_hash(path) == MOBILENET_SHA256
 
 
 def test_imagenet_found_in_keras_cache(weights_root, offline):
@@ -93,7 +93,7 @@ def test_download_into_keras_cache(weights_root, offline, http_folder, monkeypat
     monkeypatch.setitem(WEIGHTS_FILES, "mobilenet_v2", (entry,))
     path = resolve_weights("mobilenet_v2", "imagenet")
     assert path == offline / "keras_home" / "models" / MOBILENET.name
-    assert _weights.file_hash(path) == MOBILENET_SHA256
+    assert file_hash(path) == MOBILENET_SHA256
     (served / MOBILENET.name).unlink()  # second call: from the cache, no download
     assert resolve_weights("mobilenet_v2", "imagenet") == path
 

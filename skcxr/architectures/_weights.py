@@ -15,10 +15,11 @@ Every file found is checked against its registered hash before use. When all
 three fail, the error says which file to put where.
 """
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..utils._files import hashed_file
 
 #: Environment variable naming a folder of offline weights files.
 WEIGHTS_ENV = "SKCXR_WEIGHTS"
@@ -95,28 +96,12 @@ def keras_cache_dir():
     return Path(home) / "models"
 
 
-def file_hash(path, algorithm="sha256"):
-    """Hex digest of a file (``"sha256"`` or ``"md5"``), read in 1 MiB chunks."""
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-# (path, size, mtime, algorithm) -> digest: a file is hashed once per process
-_VERIFIED = {}
-
-
 def verify_file(path, registered, backbone):
     """Raise :class:`WeightsError` unless ``path`` has the registered hash."""
     if registered.hash is None:
         return Path(path)
     algorithm = "sha256" if len(registered.hash) == 64 else "md5"
-    stat = os.stat(path)
-    memo = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, algorithm)
-    actual = _VERIFIED.get(memo) or file_hash(path, algorithm)
-    _VERIFIED[memo] = actual
+    actual = hashed_file(path, algorithm)
     if actual != registered.hash.lower():
         raise WeightsError(
             f"weights file {path} is corrupt or not the registered {backbone} file: its "

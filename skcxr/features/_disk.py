@@ -77,18 +77,14 @@ def _atomic_write(path, data):
         raise
 
 
-def weights_digest(cache_dir, backbone, path, compute):
-    """The arrays digest of weights file ``path``, from the note in ``cache_dir`` or ``compute()``.
+def weights_digest(cache_dir, backbone, file_sha256, compute):
+    """The arrays digest of a weights file, from its note in ``cache_dir`` or ``compute()``.
 
-    The note is keyed by the backbone and the sha256 of the file's bytes (a
-    changed file gets a new note) and holds the 64 hex digits of the arrays'
-    digest; anything else in it is ignored and rewritten.
+    The note is keyed by the backbone and ``file_sha256``, the sha256 of the
+    file's bytes (a changed file gets a new note), and holds the 64 hex digits
+    of the arrays' digest; anything else in it is ignored and rewritten.
     """
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    note = os.path.join(os.fspath(cache_dir), "weights", f"{backbone}-{h.hexdigest()}.txt")
+    note = os.path.join(os.fspath(cache_dir), "weights", f"{backbone}-{file_sha256}.txt")
     try:
         with open(note, "rb") as f:
             text = f.read().decode("ascii", "replace").strip()

@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import TransformerTags
 from sklearn.utils._param_validation import Interval
 
+from ..utils._files import hashed_file
 from . import _cache, _disk, _model
 from . import _checks
 from ._checks import check_images as _check_images, pooling_parts as _pooling_parts
@@ -301,7 +302,8 @@ class XRayEmbedder(TransformerMixin, BaseEstimator):
 
             weights = f"random-seed-0-keras-{keras.__version__}"
         elif token.startswith("file:"):  # noted once per file: no network to build here
-            weights = _disk.weights_digest(self.cache_dir, backbone, token[len("file:"):],
+            weights = _disk.weights_digest(self.cache_dir, backbone,
+                                           hashed_file(token[len("file:"):]),  # once
                                            lambda: _model.backbone_arrays(backbone, token)[0])
         else:
             weights = _model.backbone_arrays(backbone, token)[0]
