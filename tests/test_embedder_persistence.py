@@ -74,15 +74,21 @@ def test_saved_pipeline_predicts_in_a_fresh_process_without_weights(fitted, tmp_
     else:
         joblib.dump(pipe, model_path)
     assert model_path.stat().st_size > 8_000_000  # MobileNetV2's 2.2 M float32 weights
+    proba = _in_fresh_process(FRESH, model_path, paths, tmp_path)
+    np.testing.assert_allclose(proba, expected, rtol=0, atol=1e-6)
+
+
+def _in_fresh_process(script, model_path, paths, tmp_path):
+    """What ``script`` saves for ``model_path`` and ``paths``, run as FRESH describes."""
     (tmp_path / "keras").mkdir()
     env = {k: v for k, v in os.environ.items() if k != "SKCXR_WEIGHTS"}
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    out = tmp_path / "proba.npy"
+    out = tmp_path / "result.npy"
     result = subprocess.run(
-        [sys.executable, "-c", FRESH, str(tmp_path / "keras"), str(model_path), str(out),
+        [sys.executable, "-c", script, str(tmp_path / "keras"), str(model_path), str(out),
          *paths], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
-    np.testing.assert_allclose(np.load(out), expected, rtol=0, atol=1e-6)
+    return np.load(out, allow_pickle=True)
 
 
 GATE_FRESH = FRESH.replace("model.predict_proba(paths)",
@@ -106,15 +112,8 @@ def test_saved_applicability_gate_checks_in_a_fresh_process_without_weights(
     sio = pytest.importorskip("skops.io")
     model_path = tmp_path / "gate.skops"
     sio.dump(gate, model_path)
-    (tmp_path / "keras").mkdir()
-    env = {k: v for k, v in os.environ.items() if k != "SKCXR_WEIGHTS"}
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    out = tmp_path / "report.npy"
-    result = subprocess.run(
-        [sys.executable, "-c", GATE_FRESH, str(tmp_path / "keras"), str(model_path), str(out),
-         *paths], env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
-    np.testing.assert_array_equal(np.load(out, allow_pickle=True), expected)
+    np.testing.assert_array_equal(_in_fresh_process(GATE_FRESH, model_path, paths, tmp_path),
+                                  expected)
 
 
 def test_carried_weights_are_checked_and_follow_the_parameters(fitted):
