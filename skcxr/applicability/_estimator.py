@@ -184,7 +184,6 @@ class ApplicabilityGate(BaseEstimator):
         # fitted once and kept: pickled / skops-saved, it carries its backbone's weights,
         # so a loaded gate checks images without $SKCXR_WEIGHTS or network
         self.embedder_ = self._embedder().fit(np.zeros((1, self.size, self.size, 3), np.uint8))
-        return self.embedder_
 
     def _fitted_embedder(self):
         """``embedder_`` (fitted in fit: a saved gate carries its weights), else a new one."""
